@@ -1,0 +1,1 @@
+"""checkers package of the Lianshen platform."""

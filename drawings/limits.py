@@ -1,0 +1,39 @@
+"""Ingestion limits: how much work one drawing may cost before it is cut off or refused.
+
+Hostile files (block bombs, million-vertex hatches, million-layer tables) load quickly in ezdxf and
+then blow up whatever follows. These budgets are checked *before* the expensive step, so every
+drawing gets a bounded, explained answer. The defaults fit real building drawings with a wide
+margin; deployments change them through settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["IngestLimits"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """Budgets for one drawing; see the module docstring for why each exists."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    """Largest DXF file accepted (the raw file, before parsing)."""
+    max_entities: int = 3_000_000
+    """Entities read from the file (model space, paper space and blocks together)."""
+    max_expanded: int = 2_000_000
+    """Entities created by expanding block references (INSERT, MINSERT arrays)."""
+    max_block_depth: int = 32
+    """Deepest block nesting expanded."""
+    max_vertices_per_entity: int = 250_000
+    """Vertices of one polyline or hatch; larger entities are skipped with DXF-009."""
+    max_layers: int = 20_000
+    """Layer-table entries kept; further entries are ignored with DXF-009."""
+    max_text_length: int = 10_000
+    """Characters kept of one text; longer texts are cut."""
+    max_seconds: float = 300.0
+    """Wall-clock budget of one ingestion (checked while reading)."""
+    recover_memory_bytes: int = 4 * 1024 * 1024 * 1024
+    """Address-space limit of the isolated recovery process for damaged files."""
+    max_coordinate: float = 1e12
+    """Largest absolute coordinate (drawing units) accepted; beyond it the entity is dropped."""

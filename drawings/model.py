@@ -1,0 +1,245 @@
+"""The semantic model of one drawing: what checkers and the viewer see instead of DXF.
+
+Everything here is in metres, in the drawing's own model-space coordinates (drawing units
+converted to metres, no registration). Nothing in this module knows DXF; ``drawings.loader``
+builds these objects and ``drawings.serialize`` stores them compactly so that workers and the
+viewer reload a drawing without parsing the DXF again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from shapely.geometry.base import BaseGeometry
+
+__all__ = [
+    "Building",
+    "Discipline",
+    "DisplayLayer",
+    "DrawingModel",
+    "IntakeFinding",
+    "LayerInfo",
+    "SemanticObject",
+    "Severity",
+    "Sheet",
+    "Stats",
+    "TextItem",
+]
+
+
+class Discipline(StrEnum):
+    """The five drawings of joint review; a file's discipline is its package folder."""
+
+    PLANNING = "planning"
+    ARCHITECTURE = "architecture"
+    FIRE = "fire"
+    CIVIL_DEFENCE = "civil_defence"
+    LIGHTNING = "lightning"
+
+
+class Severity(StrEnum):
+    """Finding severity as the rule catalogue defines it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeFinding:
+    """One ``DXF-0xx`` finding produced while reading a drawing.
+
+    ``message`` is Simplified Chinese (the users' language), ``message_en`` the same in English.
+    ``location`` is a GeoJSON geometry in metres, model space.
+    """
+
+    code: str
+    slug: str
+    severity: Severity
+    message: str
+    message_en: str
+    file: str | None = None
+    sheet: str | None = None
+    layer: str | None = None
+    location: Mapping[str, Any] | None = None
+    handles: tuple[str, ...] = ()
+    measured: float | None = None
+    limit: float | None = None
+    unit: str | None = None
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """A sheet: a title-block frame in model space, a paper-space layout, or the whole model.
+
+    ``floor`` is ``"1"``, ``"2"``, ... above ground, ``"-1"``, ... below ground, ``"RF"`` for the
+    roof, or ``None`` when it could not be read. ``origin`` is the intersection of axis 1 and
+    axis A on this sheet (the building's registration point), in metres.
+    """
+
+    index: int
+    sheet_no: str | None
+    title: str | None
+    floor: str | None
+    scale: str | None
+    bbox: tuple[float, float, float, float]
+    source: str  # "frame" | "layout" | "model"
+    handle: str | None = None
+    origin: tuple[float, float] | None = None
+
+    @property
+    def label(self) -> str:
+        """The name shown to people: the sheet number, else the title, else its position."""
+        return self.sheet_no or self.title or f"#{self.index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticObject:
+    """A drawing entity on a mapped layer, with valid shapely geometry in metres.
+
+    ``handle`` is the entity's own handle, or the handle of the top-level INSERT for content that
+    came out of a block (virtual entities have no handle of their own). ``kind`` is the DXF type
+    (``LINE``, ``LWPOLYLINE``, ``INSERT``, ``TEXT`` ...). For an INSERT, ``block`` is the block
+    name, ``point`` the insertion point, ``rotation`` degrees, ``size`` the block extents scaled
+    (width along the block's x axis, depth along its y axis) and ``attrs`` its attributes.
+    For TEXT/MTEXT, ``text`` is the decoded plain text and ``point`` the insertion point.
+    """
+
+    group: str
+    layer: str
+    handle: str
+    kind: str
+    geometry: BaseGeometry
+    sheet: int | None = None
+    text: str | None = None
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    block: str | None = None
+    point: tuple[float, float] | None = None
+    rotation: float = 0.0
+    size: tuple[float, float] | None = None
+    closed: bool = False
+    in_block: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Building:
+    """A ``BLDG`` block on a site plan: where a building's axis 1/A origin sits, and its data."""
+
+    name: str
+    handle: str
+    point: tuple[float, float]
+    rotation: float
+    attrs: Mapping[str, str]
+    sheet: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LayerInfo:
+    """A raw layer with its mapped group (or ``None``) and how many entities it holds."""
+
+    name: str
+    group: str | None
+    entities: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextItem:
+    """A text string placed in the drawing, for display and for ``inspect --texts``."""
+
+    layer: str
+    text: str
+    x: float
+    y: float
+    height: float
+    rotation: float
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayLayer:
+    """All line work of one layer as flat arrays, for fast rendering.
+
+    ``coords`` is an (N, 2) float64 array of vertices in metres; polyline ``i`` runs from
+    ``offsets[i]`` to ``offsets[i + 1]`` (``offsets`` has one more element than polylines).
+    Closed shapes repeat their first vertex. Proxy graphics are kept here too.
+    """
+
+    name: str
+    group: str | None
+    coords: npt.NDArray[np.float64]
+    offsets: npt.NDArray[np.int64]
+
+    def paths(self) -> Iterator[npt.NDArray[np.float64]]:
+        """Yield each polyline's vertices."""
+        for start, end in zip(self.offsets[:-1], self.offsets[1:], strict=True):
+            yield self.coords[start:end]
+
+    @property
+    def path_count(self) -> int:
+        """Number of polylines in this layer."""
+        return max(len(self.offsets) - 1, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts reported by ``inspect``."""
+
+    entities: int
+    layers: int
+    blocks: int
+    expanded_entities: int = 0
+    semantic_objects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DrawingModel:
+    """Everything the platform knows about one DXF file after intake."""
+
+    file: str
+    sha256: str
+    discipline: Discipline | None
+    dxf_version: str
+    release: str
+    encoding: str
+    unit: str
+    unit_to_m: float
+    loaded_via: str  # "stream" | "binary" | "recover"
+    sheets: tuple[Sheet, ...]
+    objects: tuple[SemanticObject, ...]
+    buildings: tuple[Building, ...]
+    layers: tuple[LayerInfo, ...]
+    texts: tuple[TextItem, ...]
+    display: tuple[DisplayLayer, ...]
+    findings: tuple[IntakeFinding, ...]
+    stats: Stats
+    extents: tuple[float, float, float, float] | None = None
+
+    def group(self, name: str) -> tuple[SemanticObject, ...]:
+        """All semantic objects of one logical layer group, e.g. ``"F-AREA"``."""
+        return tuple(o for o in self.objects if o.group == name)
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Mapped groups with their raw layer names (sorted), as ``inspect`` prints them."""
+        out: dict[str, list[str]] = {}
+        for info in self.layers:
+            if info.group is not None:
+                out.setdefault(info.group, []).append(info.name)
+        return {g: sorted(names) for g, names in sorted(out.items())}
+
+    @property
+    def unmapped_layers(self) -> list[str]:
+        """Raw layers holding entities that no alias maps."""
+        return sorted(i.name for i in self.layers if i.group is None and i.entities > 0)
+
+    def sheet_label(self, index: int | None) -> str | None:
+        """The display label of sheet ``index``, or ``None``."""
+        if index is None or index >= len(self.sheets):
+            return None
+        return self.sheets[index].label

@@ -1,0 +1,91 @@
+"""The ``lianshen`` command: inspect drawings (and, as the platform grows, check and serve).
+
+Exit codes follow ``API.md``: ``inspect`` returns 0 when the drawing loaded (even with findings),
+2 when it was refused (``DXF-001``) and 1 for an internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _safe_print(text: str) -> None:
+    """Print without dying on terminals whose encoding cannot show Chinese."""
+    try:
+        sys.stdout.write(text + "\n")
+    except UnicodeEncodeError:
+        sys.stdout.buffer.write((text + "\n").encode("utf-8", "replace"))
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from drawings import UnreadableDrawingError, load
+    from drawings.report import inspect_dict, inspect_text, refused_dict
+
+    path = Path(args.file)
+    try:
+        if args.progress and not args.json:
+            from rich.console import Console
+
+            with Console(stderr=True).status(f"读取 Reading {path.name} …"):
+                model = load(path, display_name=path.name)
+        else:
+            model = load(path, display_name=path.name)
+    except UnreadableDrawingError as exc:
+        if args.json:
+            _safe_print(
+                json.dumps(
+                    refused_dict(path.name, exc.reason, exc.message, exc.message_en),
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            _safe_print(f"DXF-001 拒收 refused: {exc.message}\n{exc.message_en}")
+        return 2
+    if args.json:
+        _safe_print(json.dumps(inspect_dict(model, texts=args.texts), ensure_ascii=False, indent=2))
+    else:
+        _safe_print(inspect_text(model, texts=args.texts))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-command per API.md row)."""
+    parser = argparse.ArgumentParser(
+        prog="lianshen", description="联审 Lianshen — 多图联审平台 / joint drawing review platform"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inspect", help="读取一张图纸并报告 / load one drawing and report")
+    p.add_argument("file", help="DXF 文件 / the DXF file")
+    p.add_argument("--json", action="store_true", help="JSON output (API.md shape)")
+    p.add_argument("--texts", action="store_true", help="list every decoded text string")
+    p.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no spinner on the terminal"
+    )
+    p.set_defaults(func=_inspect)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a bug: say so briefly, exit 1 (API.md)
+        logging.getLogger("lianshen").exception("内部错误 internal error")
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

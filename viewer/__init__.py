@@ -1,0 +1,1 @@
+"""viewer package of the Lianshen platform."""
