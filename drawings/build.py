@@ -8,23 +8,46 @@ by one, each repair reported (``DXF-012``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from drawings.content import Flat, InsertRec, apply, rotation_deg
+from drawings.content import (
+    Content,
+    Flat,
+    InsertRec,
+    apply,
+    handle_text,
+    ranges,
+    reorder,
+    rotation_deg,
+    select,
+)
+from drawings.expand import Expansion
 from drawings.layers import GROUPS, LayerMap
-from drawings.model import DisplayLayer, SemanticObject, TextItem
+from drawings.model import (
+    DisplayLayer,
+    GeometryRef,
+    GeometryStore,
+    SemanticObject,
+    Sheet,
+    TextItem,
+)
+from drawings.sheets import sheet_index
 
 __all__ = ["Built", "build_objects", "drop_bad_coordinates"]
 
 IntArray = npt.NDArray[np.int64]
 CLOSE_GAP_M = 0.05
-_POLYLINE_KINDS = frozenset({"LWPOLYLINE", "POLYLINE", "SPLINE", "LINE", "ARC"})
+_EMPTY_FLAT = Content().to_flat(inherit_zero=False)
+_BATCH = 20_000  # polygons validated per vectorised call: bounds the transient GEOS memory
+_EMPTY: Mapping[str, str] = MappingProxyType({})  # shared: most objects have no attributes
+_OPEN_KINDS = frozenset({"LWPOLYLINE", "POLYLINE", "SPLINE"})
 
 
 @dataclass(slots=True)
@@ -62,6 +85,8 @@ class Built:
     open_boundaries: list[OpenBoundary] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
     proxy_layers: dict[str, int] = field(default_factory=dict)
+    store: GeometryStore | None = None
+    flat: Flat | None = None
 
 
 def drop_bad_coordinates(flat: Flat, max_abs: float) -> tuple[Flat, list[str]]:
@@ -69,7 +94,10 @@ def drop_bad_coordinates(flat: Flat, max_abs: float) -> tuple[Flat, list[str]]:
     xy = flat.xy
     if not len(xy):
         return flat, []
-    bad_vertex = ~np.isfinite(xy).all(axis=1) | (np.abs(xy) > max_abs).any(axis=1)
+    bad_vertex = np.zeros(len(xy), dtype=bool)
+    for b0 in range(0, len(xy), 1 << 18):  # in slices: whole-array temporaries double the peak
+        part = xy[b0 : b0 + (1 << 18)]
+        bad_vertex[b0 : b0 + len(part)] = ~(np.abs(part) <= max_abs).all(axis=1)
     bad_texts = [
         i
         for i, t in enumerate(flat.texts)
@@ -95,62 +123,28 @@ def drop_bad_coordinates(flat: Flat, max_abs: float) -> tuple[Flat, list[str]]:
     keep = np.ones(len(flat.kind), dtype=bool)
     keep[bad_ents] = False
     # Proxy graphics are decoded from opaque binary data; garbage there is not the designer's.
-    handles += [flat.handle[i] for i in bad_ents if flat.kind[i] != "PROXY"]
-    return _select(flat, keep), handles
-
-
-def _select(flat: Flat, keep: npt.NDArray[np.bool_]) -> Flat:
-    """The entities where ``keep`` is true (paths and vertices re-indexed)."""
-    idx = np.nonzero(keep)[0]
-    p0 = flat.ent_path[idx]
-    p1 = flat.ent_path[idx + 1]
-    path_idx = _ranges(p0, p1)
-    v0 = flat.path_start[path_idx]
-    v1 = flat.path_start[path_idx + 1]
-    vert_idx = _ranges(v0, v1)
-    path_len = v1 - v0
-    ent_len = p1 - p0
-    path_start = np.concatenate([[0], np.cumsum(path_len)]).astype(np.int64)
-    ent_path = np.concatenate([[0], np.cumsum(ent_len)]).astype(np.int64)
-    return Flat(
-        xy=flat.xy[vert_idx],
-        path_start=path_start,
-        ent_path=ent_path,
-        kind=[flat.kind[i] for i in idx],
-        layer=[flat.layer[i] for i in idx],
-        handle=[flat.handle[i] for i in idx],
-        closed=flat.closed[idx],
-        texts=flat.texts,
-        inserts=flat.inserts,
-        in_block=None if flat.in_block is None else flat.in_block[idx],
-    )
-
-
-def _ranges(starts: IntArray, ends: IntArray) -> IntArray:
-    """Concatenate ``arange(s, e)`` for every pair, vectorised."""
-    lengths = ends - starts
-    total = int(lengths.sum()) if len(lengths) else 0
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    out: IntArray = (np.arange(total, dtype=np.int64) + offsets).astype(np.int64)
-    return out
+    handles += [handle_text(int(flat.handle[i])) for i in bad_ents if flat.kind[i] != "PROXY"]
+    return select(flat, keep), handles
 
 
 def build_objects(
-    flat: Flat,
+    expansion: Expansion,
     layer_map: LayerMap,
-    extents_of: dict[str, tuple[float, float, float, float] | None],
+    sheets: Sequence[Sheet] = (),
 ) -> Built:
     """Create semantic objects, display layers and text items from the expanded model (metres).
 
-    ``extents_of`` gives each block's extents in block coordinates (already in metres), used
-    for the footprint and size of INSERT objects (doors, frames, entrances).
+    Takes the expanded drawing over from ``expansion`` (its vertices are reordered by layer and
+    the unordered copy released). Block extents (block coordinates) give the footprint and size
+    of INSERT objects (doors, frames, entrances).
     """
+    flat = expansion.flat
+    expansion.flat = _EMPTY_FLAT
+    extents_of = expansion.extents
     n = len(flat.kind)
-    layers = [name if name is not None else "0" for name in flat.layer]
     counts: dict[str, int] = {}
-    for name in layers:
+    for raw_name in flat.layer:
+        name = raw_name if raw_name is not None else "0"
         counts[name] = counts.get(name, 0) + 1
     for t in flat.texts:
         counts[t.layer or "0"] = counts.get(t.layer or "0", 0) + 1
@@ -162,33 +156,69 @@ def build_objects(
     for name in counts:
         group_geo[name] = layer_map.group_for(name, is_text=False)
 
+    # One copy of the vertices, ordered by layer: display layers and the geometry store are
+    # views into it, so the drawing's coordinates exist once.
+    names = sorted({name if name is not None else "0" for name in flat.layer})
+    lid: dict[str | None, int] = {name: k for k, name in enumerate(names)}
+    lid[None] = lid.get("0", 0)
+    ent_layer = np.fromiter((lid[name] for name in flat.layer), dtype=np.int64, count=n)
+    if len(ent_layer) > 1 and (np.diff(ent_layer) < 0).any():  # expansion writes layer order
+        order = np.argsort(ent_layer, kind="stable")
+        flat = reorder(flat, order)
+        ent_layer = ent_layer[order]
     built = Built(
-        objects=[], texts=[], display=_display(flat, layers, group_geo), layer_counts=counts
+        objects=[],
+        texts=[],
+        display=_display(flat, names, ent_layer, group_geo),
+        layer_counts=counts,
     )
+    built.flat = flat
     paths_per_ent = np.diff(flat.ent_path)
     ent_v0 = flat.path_start[flat.ent_path[:-1]]
     ent_v1 = flat.path_start[flat.ent_path[1:]]
-    groups = [group_geo[name] for name in layers]
-    sel = [i for i in range(n) if groups[i] is not None and flat.kind[i] != "PROXY"]
-    geoms = _geometries(flat, sel, paths_per_ent, ent_v0, ent_v1, built, layers, groups)
+    group_of = [group_geo[name] for name in names]  # by layer id
+    mapped = np.fromiter((g is not None for g in group_of), dtype=bool, count=len(names))
+    proxy = np.fromiter((k == "PROXY" for k in flat.kind), dtype=bool, count=n)
+    sel = np.flatnonzero(mapped[ent_layer] & ~proxy) if n else np.zeros(0, dtype=np.int64)
+    lay = _Layers(names, ent_layer, group_of)
+    types, closed, overrides = _geometries(flat, sel, paths_per_ent, ent_v0, ent_v1, built, lay)
     in_block = flat.in_block
-    for i, geom in zip(sel, geoms, strict=True):
-        if geom is None:
-            continue
-        group = groups[i]
+    sheet_of = sheet_index(_entity_centres(flat, sel, ent_v0, ent_v1), sheets)
+    store = built.store
+    for k, i in enumerate(sel.tolist()):
+        shape: BaseGeometry | GeometryRef | None
+        if k in overrides:
+            shape = overrides[k]
+            if shape is None:
+                continue
+        else:
+            assert store is not None
+            shape = GeometryRef(store, k)
+        lid_i = int(ent_layer[i])
+        group = group_of[lid_i]
         assert group is not None
         built.objects.append(
             SemanticObject(
-                group=group,
-                layer=layers[i],
-                handle=flat.handle[i],
-                kind=flat.kind[i],
-                geometry=geom,
-                closed=geom.geom_type in ("Polygon", "MultiPolygon"),
-                in_block=bool(in_block[i]) if in_block is not None else False,
+                group,
+                names[lid_i],
+                handle_text(int(flat.handle[i])),
+                flat.kind[i],
+                shape,
+                sheet_of[k],
+                None,
+                _EMPTY,
+                None,
+                None,
+                0.0,
+                None,
+                bool(closed[k]),
+                bool(in_block[i]) if in_block is not None else False,
             )
         )
-    for t in flat.texts:
+    text_sheets = sheet_index(
+        np.array([(t.cx, t.cy) for t in flat.texts], dtype=np.float64).reshape(-1, 2), sheets
+    )
+    for t, sheet in zip(flat.texts, text_sheets, strict=True):
         layer = t.layer or "0"
         built.texts.append(TextItem(layer, t.text, t.x, t.y, t.height, t.rotation, t.handle))
         group = layer_map.group_for(layer, is_text=True)
@@ -200,21 +230,56 @@ def build_objects(
                 layer=layer,
                 handle=t.handle,
                 kind=t.kind,
-                geometry=shapely.Point(t.cx, t.cy),
+                shape=shapely.Point(t.cx, t.cy),
                 text=t.text,
                 point=(t.x, t.y),
                 rotation=t.rotation,
+                sheet=sheet,
+                attrs=_EMPTY,
             )
         )
+    picked: list[tuple[InsertRec, str, str]] = []
     for ins in flat.inserts:
         if ins.kind != "INSERT":
             continue
         layer = ins.layer or "0"
         group = layer_map.group_for(layer, is_text=bool(ins.attribs))
-        if group is None:
-            continue
-        built.objects.append(_insert_object(ins, group, layer, extents_of))
+        if group is not None:
+            picked.append((ins, group, layer))
+    ins_sheets = sheet_index(
+        np.array([ins.point for ins, _, _ in picked], dtype=np.float64).reshape(-1, 2), sheets
+    )
+    for (ins, group, layer), sheet in zip(picked, ins_sheets, strict=True):
+        built.objects.append(_insert_object(ins, group, layer, extents_of, sheet))
     return built
+
+
+def _entity_centres(
+    flat: Flat, sel: IntArray, ent_v0: IntArray, ent_v1: IntArray
+) -> npt.NDArray[np.float64]:
+    """Bounding-box centre of each selected entity: its representative point for sheets."""
+    if not len(sel):
+        return np.zeros((0, 2))
+    idx = sel
+    v0 = ent_v0[idx]
+    v1 = ent_v1[idx]
+    nonempty = v1 > v0
+    out = np.full((len(idx), 2), np.nan)
+    if nonempty.any():
+        starts = v0[nonempty]
+        mins = np.minimum.reduceat(flat.xy, starts, axis=0) if len(flat.xy) else None
+        maxs = np.maximum.reduceat(flat.xy, starts, axis=0) if len(flat.xy) else None
+        if mins is not None and maxs is not None:
+            # reduceat runs to the next start; clip each range at its own end instead
+            ends = v1[nonempty]
+            exact = np.append(starts[1:], len(flat.xy)) == ends
+            centres = (mins + maxs) / 2
+            if not exact.all():
+                for k in np.nonzero(~exact)[0].tolist():
+                    pts = flat.xy[starts[k] : ends[k]]
+                    centres[k] = (pts.min(axis=0) + pts.max(axis=0)) / 2
+            out[nonempty] = centres
+    return out
 
 
 def _insert_object(
@@ -222,6 +287,7 @@ def _insert_object(
     group: str,
     layer: str,
     extents_of: dict[str, tuple[float, float, float, float] | None],
+    sheet: int | None,
 ) -> SemanticObject:
     ext = extents_of.get(ins.name.lower())
     point = ins.point
@@ -249,91 +315,115 @@ def _insert_object(
         layer=layer,
         handle=ins.handle,
         kind="INSERT",
-        geometry=geom,
+        shape=geom,
         attrs=dict(ins.attribs),
         block=ins.name,
         point=point,
         rotation=rotation_deg(m),
         size=size,
+        sheet=sheet,
     )
+
+
+@dataclass(slots=True)
+class _Layers:
+    """Layer name and group of each entity, by layer id (no per-entity lists)."""
+
+    names: list[str]
+    ent_layer: IntArray
+    group_of: list[str | None]
+
+    def layer(self, i: int) -> str:
+        return self.names[int(self.ent_layer[i])]
+
+    def group(self, i: int) -> str:
+        group = self.group_of[int(self.ent_layer[i])]
+        assert group is not None
+        return group
 
 
 def _geometries(
     flat: Flat,
-    sel: Sequence[int],
+    sel: IntArray,
     paths_per_ent: IntArray,
     ent_v0: IntArray,
     ent_v1: IntArray,
     built: Built,
-    layers: list[str],
-    groups: list[str | None],
-) -> list[BaseGeometry | None]:
-    """One geometry per selected entity, built in bulk where the shape is simple."""
-    out: list[BaseGeometry | None] = [None] * len(sel)
-    if not sel:
-        return out
-    idx = np.asarray(sel, dtype=np.int64)
-    nverts = ent_v1[idx] - ent_v0[idx]
-    single = paths_per_ent[idx] == 1
-    closed = flat.closed[idx]
+    lay: _Layers,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_], dict[int, BaseGeometry | None]]:
+    """Shape type and closed flag of each selected entity, and the geometries built directly.
+
+    Single-path entities (lines, polylines, circles, points) stay coordinates in a
+    ``GeometryStore`` (views into ``flat.xy``, set on ``built.store``); polygons are checked
+    for validity in batches and only invalid ones become repaired shapely geometries
+    (``DXF-012``). Multi-loop hatches are built directly. The dictionary maps positions in
+    ``sel`` to those direct geometries (``None``: nothing usable).
+    """
+    overrides: dict[int, BaseGeometry | None] = {}
+    nverts = ent_v1[sel] - ent_v0[sel]
+    single = paths_per_ent[sel] == 1
+    closed = flat.closed[sel]
     xy = flat.xy
     # Open polylines on groups that need closed boundaries: DXF-006 gap check first.
-    for k, i in enumerate(sel):
-        group = groups[i]
-        assert group is not None
+    open_k = np.flatnonzero(single & ~closed & (nverts >= 3))
+    for k in open_k.tolist():
+        i = int(sel[k])
+        group = lay.group(i)
         spec = GROUPS.get(group)
-        if (
-            spec is not None
-            and spec.closed
-            and single[k]
-            and not closed[k]
-            and flat.kind[i] in ("LWPOLYLINE", "POLYLINE", "SPLINE")
-            and nverts[k] >= 3
-        ):
-            pts = xy[ent_v0[i] : ent_v1[i]]
-            gap = float(math.hypot(*(pts[-1] - pts[0])))
-            auto = gap <= CLOSE_GAP_M and nverts[k] >= 3
-            line = shapely.LineString(pts)
-            built.open_boundaries.append(
-                OpenBoundary(group, layers[i], flat.handle[i], gap, auto, line)
-            )
-            if auto:
-                closed[k] = True  # local copy: this entity is used as a closed boundary
-    poly_k = np.nonzero(single & closed & (nverts >= 4))[0]
-    line_k = np.nonzero(single & ~(closed & (nverts >= 4)) & (nverts >= 2))[0]
-    point_k = np.nonzero(single & (nverts == 1))[0]
-    multi_k = np.nonzero(~single)[0]
-    if len(poly_k):
-        vidx = _ranges(ent_v0[idx[poly_k]], ent_v1[idx[poly_k]])
-        ids = np.repeat(np.arange(len(poly_k)), nverts[poly_k])
-        rings = shapely.linearrings(xy[vidx], indices=ids)
-        polys = shapely.polygons(rings)
+        if spec is None or not spec.closed or flat.kind[i] not in _OPEN_KINDS:
+            continue
+        pts = xy[ent_v0[i] : ent_v1[i]]
+        gap = float(math.hypot(*(pts[-1] - pts[0])))
+        auto = gap <= CLOSE_GAP_M
+        line = shapely.LineString(pts)
+        built.open_boundaries.append(
+            OpenBoundary(group, lay.layer(i), handle_text(int(flat.handle[i])), gap, auto, line)
+        )
+        if auto:
+            closed[k] = True  # local copy: this entity is used as a closed boundary
+    types = np.full(len(sel), GeometryStore.LINE, dtype=np.uint8)
+    is_poly = single & closed & (nverts >= 4)
+    types[is_poly] = GeometryStore.POLYGON
+    starts = ent_v0[sel].astype(np.int64)
+    ends = ent_v1[sel].astype(np.int64)
+    # A "line" whose vertices all coincide is a point (GEOS calls it invalid otherwise).
+    line_k = np.flatnonzero(single & ~is_poly & (nverts >= 1))
+    if len(line_k) and len(xy):
+        lo = np.minimum.reduceat(xy, starts[line_k], axis=0)
+        hi = np.maximum.reduceat(xy, starts[line_k], axis=0)
+        # reduceat runs to the next start; only trust it where ranges are back to back
+        exact = np.append(starts[line_k][1:], len(xy)) == ends[line_k]
+        degenerate = exact & (lo == hi).all(axis=1)
+        for k in line_k[~exact].tolist():
+            pts = xy[starts[k] : ends[k]]
+            if (pts == pts[0]).all():
+                types[k] = GeometryStore.POINT
+        types[line_k[degenerate]] = GeometryStore.POINT
+    built.store = GeometryStore(xy, starts, ends, types)
+    poly_k = np.flatnonzero(is_poly)
+    for b0 in range(0, len(poly_k), _BATCH):
+        batch = poly_k[b0 : b0 + _BATCH]
+        vidx = ranges(starts[batch], ends[batch])
+        ids = np.repeat(np.arange(len(batch)), nverts[batch])
+        polys = shapely.polygons(shapely.linearrings(xy[vidx], indices=ids))
         valid = shapely.is_valid(polys)
-        for j, k in enumerate(poly_k.tolist()):
-            geom = polys[j]
-            if not valid[j]:
-                geom = _repair(geom, flat, sel[k], layers, groups, built)
-            out[k] = geom
-    if len(line_k):
-        vidx = _ranges(ent_v0[idx[line_k]], ent_v1[idx[line_k]])
-        ids = np.repeat(np.arange(len(line_k)), nverts[line_k])
-        lines = shapely.linestrings(xy[vidx], indices=ids)
-        valid = shapely.is_valid(lines)
-        for j, k in enumerate(line_k.tolist()):
-            out[k] = lines[j] if valid[j] else shapely.make_valid(lines[j])
-    for k in point_k.tolist():
-        out[k] = shapely.Point(xy[ent_v0[sel[k]]])
-    for k in multi_k.tolist():
-        out[k] = _multi_loop(flat, sel[k], layers, groups, built)
-    return out
+        for j in np.flatnonzero(~valid).tolist():
+            k = int(batch[j])
+            overrides[k] = _repair(polys[j], flat, int(sel[k]), lay, built)
+        del polys
+    for k in np.flatnonzero(~single).tolist():
+        geom = _multi_loop(flat, int(sel[k]))
+        overrides[k] = geom
+        closed[k] = geom is not None and geom.geom_type in ("Polygon", "MultiPolygon")
+    closed = closed & ((types == GeometryStore.POLYGON) | ~single)
+    return types, closed, overrides
 
 
 def _repair(
     geom: BaseGeometry,
     flat: Flat,
     i: int,
-    layers: list[str],
-    groups: list[str | None],
+    lay: _Layers,
     built: Built,
 ) -> BaseGeometry:
     fixed = shapely.make_valid(geom)
@@ -341,19 +431,20 @@ def _repair(
         g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")
     ]
     result = shapely.union_all(polys) if polys else fixed
-    group = groups[i]
-    assert group is not None
     built.repairs.append(
         Repair(
-            group, layers[i], flat.handle[i], float(geom.area), float(result.area), geom.boundary
+            lay.group(i),
+            lay.layer(i),
+            handle_text(int(flat.handle[i])),
+            float(geom.area),
+            float(result.area),
+            geom.boundary,
         )
     )
     return result
 
 
-def _multi_loop(
-    flat: Flat, i: int, layers: list[str], groups: list[str | None], built: Built
-) -> BaseGeometry | None:
+def _multi_loop(flat: Flat, i: int) -> BaseGeometry | None:
     """Hatch-like entities with several loops: outer boundaries and holes by even-odd."""
     p0, p1 = int(flat.ent_path[i]), int(flat.ent_path[i + 1])
     rings: list[BaseGeometry] = []
@@ -373,28 +464,20 @@ def _multi_loop(
     return geom
 
 
-def _display(flat: Flat, layers: list[str], group_geo: dict[str, str | None]) -> list[DisplayLayer]:
-    """All line work grouped by layer as flat arrays (the viewer draws from these)."""
+def _display(
+    flat: Flat, names: list[str], ent_layer: IntArray, group_geo: dict[str, str | None]
+) -> list[DisplayLayer]:
+    """All line work grouped by layer: views into the layer-ordered vertex array."""
     if not len(flat.kind):
         return []
-    names = sorted(set(layers))
-    lid = {name: k for k, name in enumerate(names)}
-    ent_layer = np.fromiter((lid[name] for name in layers), dtype=np.int64, count=len(layers))
-    paths_per_ent = np.diff(flat.ent_path)
-    path_layer = np.repeat(ent_layer, paths_per_ent)
-    order = np.argsort(path_layer, kind="stable")
-    path_len = np.diff(flat.path_start)
+    bounds = np.searchsorted(ent_layer, np.arange(len(names) + 1))
     out: list[DisplayLayer] = []
-    bounds = np.searchsorted(path_layer[order], np.arange(len(names) + 1))
     for k, name in enumerate(names):
-        paths = order[bounds[k] : bounds[k + 1]]
-        if not len(paths):
+        e0, e1 = int(bounds[k]), int(bounds[k + 1])
+        if e0 == e1:
             continue
-        v0 = flat.path_start[paths]
-        lengths = path_len[paths]
-        vidx = _ranges(v0, v0 + lengths)
-        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        out.append(
-            DisplayLayer(name, group_geo.get(name), flat.xy[vidx].astype(np.float64), offsets)
-        )
+        p0, p1 = int(flat.ent_path[e0]), int(flat.ent_path[e1])
+        v0, v1 = int(flat.path_start[p0]), int(flat.path_start[p1])
+        offsets = (flat.path_start[p0 : p1 + 1] - v0).astype(np.int64)
+        out.append(DisplayLayer(name, group_geo.get(name), flat.xy[v0:v1], offsets))
     return out

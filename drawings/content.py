@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -20,17 +22,44 @@ __all__ = [
     "Content",
     "Flat",
     "IDENTITY",
+    "NO_ATTRIBS",
     "InsertRec",
     "TextRec",
     "concat",
+    "handle_code",
+    "handle_text",
+    "ranges",
+    "reorder",
+    "select",
 ]
 
 Affine = tuple[float, float, float, float, float, float]
 """2-D affine transform ``(a, b, c, d, e, f)``: ``x' = a x + b y + e``, ``y' = c x + d y + f``."""
 
 IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+NO_ATTRIBS: Mapping[str, str] = MappingProxyType({})
+"""Shared by every block reference without attributes (most of them): saves a dict each."""
+ZERO2 = (0.0, 0.0)
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+def handle_code(handle: str) -> int:
+    """A DXF handle (hexadecimal text) as an integer; -1 when it is empty or not hexadecimal.
+
+    Line work keeps its handles as integers in arrays: 10^5 handle strings would cost more
+    memory than the coordinates. Handles are case-insensitive hexadecimal in DXF.
+    """
+    try:
+        code = int(handle, 16)
+    except ValueError:
+        return -1
+    return code if 0 <= code < 1 << 62 else -1
+
+
+def handle_text(code: int) -> str:
+    """The handle text of ``handle_code``'s result (upper-case hexadecimal, ``""`` if unknown)."""
+    return format(code, "X") if code >= 0 else ""
 
 
 def compose(m: Affine, n: Affine) -> Affine:
@@ -86,14 +115,14 @@ class InsertRec:
     layer: str | None
     name: str
     matrix: Affine
-    attribs: dict[str, str]
+    attribs: Mapping[str, str]
     handle: str
     cols: int = 1
     rows: int = 1
-    col_step: tuple[float, float] = (0.0, 0.0)
-    row_step: tuple[float, float] = (0.0, 0.0)
+    col_step: tuple[float, float] = ZERO2
+    row_step: tuple[float, float] = ZERO2
     kind: str = "INSERT"
-    base: tuple[float, float] = (0.0, 0.0)
+    base: tuple[float, float] = ZERO2
 
     @property
     def point(self) -> tuple[float, float]:
@@ -128,7 +157,7 @@ class Content:
         self.ent_path: array[int] = array("q")
         self.kind: list[str] = []
         self.layer: list[str] = []
-        self.handle: list[str] = []
+        self.handle: array[int] = array("q")
         self.closed = bytearray()
         self.texts: list[TextRec] = []
         self.inserts: list[InsertRec] = []
@@ -148,7 +177,7 @@ class Content:
             xy.extend(p)
         self.kind.append(kind)
         self.layer.append(layer)
-        self.handle.append(handle)
+        self.handle.append(handle_code(handle))
         self.closed.append(1 if closed else 0)
 
     def to_flat(self, *, inherit_zero: bool) -> Flat:
@@ -181,7 +210,9 @@ class Content:
             ent_path=ent_path,
             kind=list(self.kind),
             layer=layers,
-            handle=list(self.handle),
+            handle=np.frombuffer(self.handle, dtype=np.int64).copy()
+            if self.handle
+            else np.zeros(0, dtype=np.int64),
             closed=np.frombuffer(bytes(self.closed), dtype=np.uint8).astype(bool),
             texts=list(texts),
             inserts=inserts,
@@ -201,7 +232,7 @@ class Flat:
     ent_path: IntArray
     kind: list[str]
     layer: list[str | None]
-    handle: list[str]
+    handle: IntArray  # handle_code() of each entity
     closed: npt.NDArray[np.bool_]
     texts: list[TextRec] = field(default_factory=list)
     inserts: list[InsertRec] = field(default_factory=list)
@@ -234,17 +265,10 @@ class Flat:
             return None
         return min(xs), min(ys), max(xs), max(ys)
 
-    def transformed(self, m: Affine, layer: str | None, handle: str | None) -> Flat:
-        """A copy moved by ``m``; inherited layers become ``layer``; handles become ``handle``."""
-        a, b, c, d, e, f = m
-        if len(self.xy):
-            xy = self.xy @ np.array([[a, c], [b, d]]) + np.array([e, f])
-        else:
-            xy = self.xy
-        if layer is None:
-            layers = list(self.layer)
-        else:
-            layers = [layer if name is None else name for name in self.layer]
+    def transformed_records(
+        self, m: Affine, layer: str | None, handle: str | None
+    ) -> tuple[list[TextRec], list[InsertRec]]:
+        """Texts and block references moved by ``m`` (the line work is moved by the caller)."""
         rot = rotation_deg(m)
         sy = scale_y(m)
         texts = []
@@ -277,13 +301,30 @@ class Flat:
             )
             for i in self.inserts
         ]
+        return texts, inserts
+
+    def transformed(self, m: Affine, layer: str | None, handle: str | None) -> Flat:
+        """A copy moved by ``m``; inherited layers become ``layer``; handles become ``handle``."""
+        a, b, c, d, e, f = m
+        if len(self.xy):
+            with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf are dropped later
+                xy = self.xy @ np.array([[a, c], [b, d]]) + np.array([e, f])
+        else:
+            xy = self.xy
+        if layer is None:
+            layers = list(self.layer)
+        else:
+            layers = [layer if name is None else name for name in self.layer]
+        texts, inserts = self.transformed_records(m, layer, handle)
         return Flat(
             xy=xy,
             path_start=self.path_start,
             ent_path=self.ent_path,
             kind=self.kind,
             layer=layers,
-            handle=[handle] * len(self.kind) if handle is not None else self.handle,
+            handle=np.full(len(self.kind), handle_code(handle), dtype=np.int64)
+            if handle is not None
+            else self.handle,
             closed=self.closed,
             texts=texts,
             inserts=inserts,
@@ -310,14 +351,12 @@ def concat(parts: list[Flat], in_block: list[bool]) -> Flat:
     ent_path = np.concatenate([*ents, np.array([p_off], dtype=np.int64)])
     kind: list[str] = []
     layer: list[str | None] = []
-    handle: list[str] = []
     texts: list[TextRec] = []
     inserts: list[InsertRec] = []
     flags: list[npt.NDArray[np.bool_]] = []
     for p, blk in zip(parts, in_block, strict=True):
         kind += p.kind
         layer += p.layer
-        handle += p.handle
         texts += p.texts
         inserts += p.inserts
         flags.append(np.full(len(p.kind), blk, dtype=bool))
@@ -327,9 +366,61 @@ def concat(parts: list[Flat], in_block: list[bool]) -> Flat:
         ent_path=ent_path,
         kind=kind,
         layer=layer,
-        handle=handle,
+        handle=np.concatenate([p.handle for p in parts]),
         closed=np.concatenate([p.closed for p in parts]),
         texts=texts,
         inserts=inserts,
         in_block=np.concatenate(flags),
     )
+
+
+_GATHER_BATCH = 20_000  # paths gathered per step: bounds the index arrays' memory
+
+
+def select(flat: Flat, keep: npt.NDArray[np.bool_]) -> Flat:
+    """The entities where ``keep`` is true (paths and vertices re-indexed)."""
+    return reorder(flat, np.nonzero(keep)[0])
+
+
+def reorder(flat: Flat, idx: IntArray) -> Flat:
+    """The entities ``idx``, in that order, with paths and vertices copied to match."""
+    p0 = flat.ent_path[idx]
+    p1 = flat.ent_path[idx + 1]
+    path_idx = ranges(p0, p1)
+    v0 = flat.path_start[path_idx]
+    v1 = flat.path_start[path_idx + 1]
+    path_len = v1 - v0
+    ent_len = p1 - p0
+    path_start = np.concatenate([[0], np.cumsum(path_len)]).astype(np.int64)
+    ent_path = np.concatenate([[0], np.cumsum(ent_len)]).astype(np.int64)
+    del path_idx
+    # Gather the vertices path by path in batches: a full vertex index would cost as much
+    # memory as the vertices themselves.
+    xy = np.empty((int(path_start[-1]), 2), dtype=np.float64)
+    for b0 in range(0, len(v0), _GATHER_BATCH):
+        b1 = min(b0 + _GATHER_BATCH, len(v0))
+        vert_idx = ranges(v0[b0:b1], v1[b0:b1])
+        xy[path_start[b0] : path_start[b1]] = flat.xy[vert_idx]
+    return Flat(
+        xy=xy,
+        path_start=path_start,
+        ent_path=ent_path,
+        kind=[flat.kind[i] for i in idx],
+        layer=[flat.layer[i] for i in idx],
+        handle=flat.handle[idx],
+        closed=flat.closed[idx],
+        texts=flat.texts,
+        inserts=flat.inserts,
+        in_block=None if flat.in_block is None else flat.in_block[idx],
+    )
+
+
+def ranges(starts: IntArray, ends: IntArray) -> IntArray:
+    """Concatenate ``arange(s, e)`` for every pair, vectorised."""
+    lengths = ends - starts
+    total = int(lengths.sum()) if len(lengths) else 0
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    out: IntArray = (np.arange(total, dtype=np.int64) + offsets).astype(np.int64)
+    return out

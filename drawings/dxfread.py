@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 BINARY_SENTINEL = b"AutoCAD Binary DXF\r\n\x1a\x00"
-_CHUNK = 1 << 21
+_CHUNK = 1 << 19
 
 Tag = tuple[int, Any]
 RawEntity = tuple[str, str, list[Tag]]

@@ -15,7 +15,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from drawings.content import Affine, Content, InsertRec, TextRec, apply, compose
+from ezdxf import path as ezpath
+from ezdxf.entities import factory
+from ezdxf.lldxf.extendedtags import ExtendedTags
+from ezdxf.lldxf.tagger import tag_compiler
+from ezdxf.lldxf.types import DXFBinaryTag, DXFTag
+from ezdxf.proxygraphic import ProxyGraphic
+
+from drawings.content import (
+    NO_ATTRIBS,
+    ZERO2,
+    Affine,
+    Content,
+    InsertRec,
+    TextRec,
+    apply,
+    compose,
+)
 from drawings.text import decode_escapes, mtext_plain, sanitize, text_plain
 
 __all__ = ["ParseContext", "add_entity", "ocs_matrix"]
@@ -39,6 +55,7 @@ class ParseContext:
     too_big: list[tuple[str, str, int]] = field(default_factory=list)  # (handle, type, vertices)
     proxies: dict[str, list[str]] = field(default_factory=dict)  # layer -> handles
     unsupported: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # raw block name -> clean, shared
 
 
 def ocs_matrix(ex: float, ey: float, ez: float) -> Affine | None:
@@ -355,14 +372,20 @@ def _insert(
     tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseContext, kind: str = "INSERT"
 ) -> InsertRec | None:
     d = _first(tags)
-    name = _text(d.get(2, ""), ctx, handle)
+    raw_name = d.get(2, "")
+    name = ctx.names.get(raw_name) if isinstance(raw_name, str) else None
+    if name is None:
+        name = _text(raw_name, ctx, handle)
+        if len(ctx.names) < 100_000:
+            ctx.names[raw_name] = name
     if not name:
         return None
     sx = _num(d.get(41), 1.0)
     sy = _num(d.get(42), 1.0)
     rot = math.radians(_num(d.get(50)))
     ix, iy = _num(d.get(10)), _num(d.get(20))
-    bx, by = ctx.block_base.get(name.lower(), (0.0, 0.0))
+    base = ctx.block_base.get(name.lower(), ZERO2)
+    bx, by = base
     cos, sin = math.cos(rot), math.sin(rot)
     # T(insert) · R(rot) · S(sx, sy) · T(-base)
     m: Affine = (
@@ -377,17 +400,19 @@ def _insert(
     rows = max(_int(d.get(71), 1), 1)
     cs, rs = _num(d.get(44)), _num(d.get(45))
     ocs = _ocs(d)
-    col_step = (cs * cos, cs * sin)
-    row_step = (-rs * sin, rs * cos)
-    if ocs is not None:
-        m = compose(ocs, m)
-        col_step = apply((*ocs[:4], 0.0, 0.0), *col_step)
-        row_step = apply((*ocs[:4], 0.0, 0.0), *row_step)
     if cs == 0:
         cols = 1
     if rs == 0:
         rows = 1
-    rec = InsertRec(layer, name, m, {}, handle, cols, rows, col_step, row_step, kind, (bx, by))
+    col_step = row_step = ZERO2
+    if cols > 1 or rows > 1:
+        col_step = (cs * cos, cs * sin)
+        row_step = (-rs * sin, rs * cos)
+    if ocs is not None:
+        m = compose(ocs, m)
+        col_step = apply((*ocs[:4], 0.0, 0.0), *col_step)
+        row_step = apply((*ocs[:4], 0.0, 0.0), *row_step)
+    rec = InsertRec(layer, name, m, NO_ATTRIBS, handle, cols, rows, col_step, row_step, kind, base)
     c.inserts.append(rec)
     return rec
 
@@ -406,7 +431,7 @@ def _dimension(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseC
     ocs = _ocs(d)
     if ocs is not None:
         m = compose(ocs, m)
-    c.inserts.append(InsertRec(layer, str(name), m, {}, handle, kind="DIMENSION"))
+    c.inserts.append(InsertRec(layer, str(name), m, NO_ATTRIBS, handle, kind="DIMENSION"))
 
 
 def _table(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseContext) -> None:
@@ -416,7 +441,7 @@ def _table(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseConte
     if not name:
         return
     m: Affine = (1.0, 0.0, 0.0, 1.0, _num(d.get(10)), _num(d.get(20)))
-    c.inserts.append(InsertRec(layer, str(name), m, {}, handle, kind="TABLE"))
+    c.inserts.append(InsertRec(layer, str(name), m, NO_ATTRIBS, handle, kind="TABLE"))
 
 
 def _attrib(
@@ -425,6 +450,8 @@ def _attrib(
     rec, d = _text_rec(tags, layer, handle, ctx, "ATTRIB")
     tag = _text(d.get(2, ""), ctx, handle).strip().upper()
     if owner is not None and tag:
+        if not isinstance(owner.attribs, dict):
+            owner.attribs = {}
         owner.attribs[tag] = rec.text
     invisible = _int(d.get(70)) & 1
     if rec.text.strip() and not invisible:
@@ -474,10 +501,6 @@ def _polyline(
 
 
 def _ezdxf_entity(etype: str, tags: list[Tag]) -> Any:
-    from ezdxf.entities import factory
-    from ezdxf.lldxf.extendedtags import ExtendedTags
-    from ezdxf.lldxf.tagger import tag_compiler
-    from ezdxf.lldxf.types import DXFBinaryTag, DXFTag
 
     raw: list[Any] = [DXFTag(0, etype)]
     for code, value in tags:
@@ -499,7 +522,6 @@ def _via_ezdxf(
     etype: str, tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseContext
 ) -> None:
     """HATCH, SPLINE, ELLIPSE, LEADER, 3D types, IMAGE ...: let ezdxf interpret the tags."""
-    from ezdxf import path as ezpath
 
     vertex_tags = sum(1 for code, _ in tags if code == 10)
     if vertex_tags > ctx.max_vertices:
@@ -557,8 +579,6 @@ def add_proxy(
             data = b"".join(chunks)
         else:
             data = bytes.fromhex("".join(str(v).strip() for v in chunks))
-        from ezdxf import path as ezpath
-        from ezdxf.proxygraphic import ProxyGraphic
 
         for e in ProxyGraphic(data, None).virtual_entities():
             kind = e.dxftype()

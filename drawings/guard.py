@@ -73,8 +73,9 @@ class BlockBudget:
             (cyclic blocks are at that cap).
         total: The expansion of the top-level INSERTs (each copy placed counts one, plus what it
             expands to), saturating at ``max_expanded + 1``.
-        over_budget: ``total`` exceeds ``max_expanded``: expanding every top-level INSERT as it
-            stands is refused, and the loader must skip the INSERTs that are not expandable.
+        over_budget: ``total`` exceeds ``max_expanded``: the top-level INSERTs together expand
+            beyond the budget, so the loader must stop expanding once the budget is spent, even
+            among INSERTs of blocks that are expandable one at a time.
         max_depth: The nesting limit the budget was computed with.
         max_expanded: The entity budget the budget was computed with.
     """
@@ -136,7 +137,7 @@ def check_blocks(
         blocks: Every block definition of the drawing, by name (as in the BLOCKS section).
         top: ``(block name, copies)`` for each INSERT of model space and paper space.
         max_depth: Deepest nesting allowed. ezdxf's renderer fails at 150–200 levels and its
-            auditor near 1,000; real drawings rarely pass 10.
+            auditor near 1,000.
         max_expanded: Most virtual entities one drawing may expand to.
 
     Returns:

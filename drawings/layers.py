@@ -81,33 +81,43 @@ class GroupSpec:
 
 
 _GROUP_TABLE: Final[tuple[GroupSpec, ...]] = (
-    GroupSpec("G-SITE-REDL", "用地红线", "site boundary (land red line)", False, True,
-              "closed polyline"),
+    GroupSpec(
+        "G-SITE-REDL", "用地红线", "site boundary (land red line)", False, True, "closed polyline"
+    ),
     GroupSpec("G-ROAD-REDL", "道路红线", "road red line", False, False, "lines / polylines"),
-    GroupSpec("G-SITE-CTRL", "建筑控制线", "building control line", False, True,
-              "closed polyline"),
-    GroupSpec("G-BLDG-OUTL", "建筑轮廓（总平面）", "building footprint on the site plan", False,
-              True, "closed polyline"),
+    GroupSpec("G-SITE-CTRL", "建筑控制线", "building control line", False, True, "closed polyline"),
+    GroupSpec(
+        "G-BLDG-OUTL",
+        "建筑轮廓（总平面）",
+        "building footprint on the site plan",
+        False,
+        True,
+        "closed polyline",
+    ),
     GroupSpec("G-BLDG-BASE", "地下室轮廓", "basement outline", False, True, "closed polyline"),
     GroupSpec("G-GREN", "绿地", "green areas", False, True, "closed polylines / hatches"),
     GroupSpec("G-PARK", "车位", "parking stalls", False, False, "closed rectangles or blocks"),
-    GroupSpec("G-ANNO-INDX", "经济技术指标", "indicator table", True, False,
-              "TEXT / MTEXT `名称：值 单位`"),
+    GroupSpec(
+        "G-ANNO-INDX",
+        "经济技术指标",
+        "indicator table",
+        True,
+        False,
+        "TEXT / MTEXT `名称：值 单位`",
+    ),
     GroupSpec("A-WALL", "墙体", "walls", False, False, "lines, polylines, hatches"),
     GroupSpec("A-COLU", "柱", "columns", False, False, "closed polylines, hatches"),
     GroupSpec("A-DOOR", "门", "doors", False, False, "INSERT"),
     GroupSpec("A-DOOR-IDEN", "门编号", "door numbers", True, False, "TEXT"),
     GroupSpec("A-WIND", "窗", "windows", False, False, "INSERT / lines"),
     GroupSpec("A-WIND-IDEN", "窗编号", "window numbers", True, False, "TEXT"),
-    GroupSpec("A-STRS", "楼梯", "stair flights and tread lines", False, False,
-              "polylines, lines"),
+    GroupSpec("A-STRS", "楼梯", "stair flights and tread lines", False, False, "polylines, lines"),
     GroupSpec("A-EVTR", "电梯", "lifts", False, False, "closed polylines / INSERT"),
     GroupSpec("A-FIXT", "卫生洁具", "sanitary fixtures", False, False, "INSERT"),
     GroupSpec("A-AREA", "房间轮廓", "room boundaries", False, True, "closed polylines"),
     GroupSpec("A-AREA-IDEN", "房间名称", "room names", True, False, "TEXT / MTEXT"),
     GroupSpec("A-AXIS", "轴线", "axis lines", False, False, "lines"),
-    GroupSpec("A-AXIS-IDEN", "轴号", "axis labels", True, False,
-              "TEXT / INSERT with attribute"),
+    GroupSpec("A-AXIS-IDEN", "轴号", "axis labels", True, False, "TEXT / INSERT with attribute"),
     GroupSpec("F-AREA", "防火分区", "fire compartments", False, True, "closed polylines"),
     GroupSpec("F-SPRK", "喷淋范围", "sprinklered parts", False, True, "closed polylines"),
     GroupSpec("F-EXIT", "安全出口", "safe exits", False, False, "INSERT / POINT"),
@@ -115,18 +125,36 @@ _GROUP_TABLE: Final[tuple[GroupSpec, ...]] = (
     GroupSpec("F-FRNT", "前室", "front rooms", False, True, "closed polylines"),
     GroupSpec("F-EVTR", "消防电梯", "fire lifts", False, True, "closed polylines"),
     GroupSpec("F-LANE", "消防车道", "fire lanes", False, True, "closed polylines"),
-    GroupSpec("F-SITE", "消防登高操作场地", "rescue sites for aerial appliances", False, True,
-              "closed polylines"),
+    GroupSpec(
+        "F-SITE",
+        "消防登高操作场地",
+        "rescue sites for aerial appliances",
+        False,
+        True,
+        "closed polylines",
+    ),
     GroupSpec("R-UNIT", "防护单元", "protective units", False, True, "closed polylines"),
     GroupSpec("R-BLST", "抗爆单元", "anti-blast units", False, True, "closed polylines"),
-    GroupSpec("R-ENTR", "人防出入口", "shelter entrances", False, False,
-              "INSERT with attribute KIND"),
-    GroupSpec("E-LTNG-ROOF", "屋面轮廓（防雷平面）", "roof outline on the lightning plan", False,
-              True, "closed polyline"),
-    GroupSpec("E-LTNG-TERM", "接闪带/接闪网", "air-termination band / mesh", False, False,
-              "lines, polylines"),
-    GroupSpec("E-LTNG-DOWN", "引下线", "down conductors", False, False,
-              "INSERT / CIRCLE / POINT"),
+    GroupSpec(
+        "R-ENTR", "人防出入口", "shelter entrances", False, False, "INSERT with attribute KIND"
+    ),
+    GroupSpec(
+        "E-LTNG-ROOF",
+        "屋面轮廓（防雷平面）",
+        "roof outline on the lightning plan",
+        False,
+        True,
+        "closed polyline",
+    ),
+    GroupSpec(
+        "E-LTNG-TERM",
+        "接闪带/接闪网",
+        "air-termination band / mesh",
+        False,
+        False,
+        "lines, polylines",
+    ),
+    GroupSpec("E-LTNG-DOWN", "引下线", "down conductors", False, False, "INSERT / CIRCLE / POINT"),
 )
 
 GROUPS: Final[Mapping[str, GroupSpec]] = MappingProxyType({g.name: g for g in _GROUP_TABLE})
@@ -135,13 +163,15 @@ GROUPS: Final[Mapping[str, GroupSpec]] = MappingProxyType({g.name: g for g in _G
 TEXT_GROUPS: Final[frozenset[str]] = frozenset(g.name for g in _GROUP_TABLE if g.text)
 """The groups that hold text rather than geometry."""
 
-REQUIRED: Final[Mapping[Discipline, tuple[str, ...]]] = MappingProxyType({
-    Discipline.PLANNING: ("G-SITE-REDL", "G-BLDG-OUTL"),
-    Discipline.ARCHITECTURE: ("A-WALL", "A-DOOR", "A-AREA", "A-AREA-IDEN", "A-AXIS"),
-    Discipline.FIRE: ("F-AREA", "F-EXIT"),
-    Discipline.CIVIL_DEFENCE: ("R-UNIT", "R-ENTR"),
-    Discipline.LIGHTNING: ("E-LTNG-ROOF", "E-LTNG-TERM", "E-LTNG-DOWN"),
-})
+REQUIRED: Final[Mapping[Discipline, tuple[str, ...]]] = MappingProxyType(
+    {
+        Discipline.PLANNING: ("G-SITE-REDL", "G-BLDG-OUTL"),
+        Discipline.ARCHITECTURE: ("A-WALL", "A-DOOR", "A-AREA", "A-AREA-IDEN", "A-AXIS"),
+        Discipline.FIRE: ("F-AREA", "F-EXIT"),
+        Discipline.CIVIL_DEFENCE: ("R-UNIT", "R-ENTR"),
+        Discipline.LIGHTNING: ("E-LTNG-ROOF", "E-LTNG-TERM", "E-LTNG-DOWN"),
+    }
+)
 """Groups whose absence from a drawing of that discipline is a ``DXF-005`` finding."""
 
 PRESETS: Final[tuple[str, ...]] = ("tarch", "institute")
@@ -184,7 +214,7 @@ def normalize_layer_name(name: str) -> str:
     base = name.strip().rpartition("|")[2]
     bound = _BOUND_XREF_RE.match(base)
     if bound is not None:  # a bound xref: "XREF$0$A-WALL" is the xref's layer "A-WALL"
-        base = base[bound.end():]
+        base = base[bound.end() :]
     return base.strip().casefold().replace("_", "-")
 
 
@@ -260,10 +290,10 @@ def _suggest_group(name: str) -> tuple[str, str]:
     wanted = normalize_layer_name(name)
     for group in GROUPS:
         if normalize_layer_name(group) == wanted:
-            return f"（应写作 \"{group}\"）", f" (write it as \"{group}\")"
+            return f'（应写作 "{group}"）', f' (write it as "{group}")'
     close = difflib.get_close_matches(name.upper(), list(GROUPS), n=1)
     if close:
-        return f"（是否应为 \"{close[0]}\"？）", f" (did you mean \"{close[0]}\"?)"
+        return f'（是否应为 "{close[0]}"？）', f' (did you mean "{close[0]}"?)'
     return "", ""
 
 
@@ -273,36 +303,46 @@ def _check_alias_text(alias: object, group: str, index: int, source: str) -> str
     item_zh, item_en = f"第 {index + 1} 项", f"item {index + 1}"
     if not isinstance(alias, str):
         raise _fail(
-            source, key, "not-a-string",
-            f"{item_zh}（{_show(alias)}）不是字符串；别名应为图层名字符串，如 \"WALL\"。",
+            source,
+            key,
+            "not-a-string",
+            f'{item_zh}（{_show(alias)}）不是字符串；别名应为图层名字符串，如 "WALL"。',
             f"{item_en} ({_show(alias)}) is not a string; an alias must be a layer name string "
-            "such as \"WALL\".",
+            'such as "WALL".',
         )
     stripped = alias.strip()
     if not stripped:
         raise _fail(
-            source, key, "empty-alias",
+            source,
+            key,
+            "empty-alias",
             f"{item_zh}为空；别名应为非空的图层名。",
             f"{item_en} is empty; an alias must be a non-empty layer name.",
         )
     if len(stripped) > MAX_ALIAS_LENGTH:
         raise _fail(
-            source, key, "too-long",
+            source,
+            key,
+            "too-long",
             f"{item_zh}长 {len(stripped)} 个字符；图层名最长 {MAX_ALIAS_LENGTH} 个字符。",
             f"{item_en} is {len(stripped)} characters long; a layer name has at most "
             f"{MAX_ALIAS_LENGTH}.",
         )
     if "|" in stripped:
         raise _fail(
-            source, key, "bad-alias",
-            f"{item_zh} {_show(stripped)} 含有 \"|\"；外部参照前缀在匹配时已被忽略，"
+            source,
+            key,
+            "bad-alias",
+            f'{item_zh} {_show(stripped)} 含有 "|"；外部参照前缀在匹配时已被忽略，'
             "别名应只写图层名本身。",
-            f"{item_en} {_show(stripped)} contains \"|\"; the xref prefix is ignored when "
+            f'{item_en} {_show(stripped)} contains "|"; the xref prefix is ignored when '
             "matching, so an alias must be the bare layer name.",
         )
     if not normalize_layer_name(stripped).replace("*", ""):
         raise _fail(
-            source, key, "bad-alias",
+            source,
+            key,
+            "bad-alias",
             f"{item_zh} {_show(stripped)} 只有通配符，会匹配所有图层；别名至少应含一个字符。",
             f"{item_en} {_show(stripped)} is only wildcards and would match every layer; an "
             "alias must contain at least one literal character.",
@@ -314,11 +354,13 @@ def _check_aliases(raw: object, source: str) -> dict[str, tuple[str, ...]]:
     """Validate an ``[aliases]`` table: known group -> list of non-empty alias strings."""
     if not isinstance(raw, Mapping):
         raise _fail(
-            source, "aliases", "not-a-table",
+            source,
+            "aliases",
+            "not-a-table",
             f"值为 {_show(raw)}；应为表 [aliases]，每个键是图层组名，值是别名列表，"
-            "如 \"A-AREA\" = [\"房间轮廓\"]。",
+            '如 "A-AREA" = ["房间轮廓"]。',
             f"the value is {_show(raw)}; expected a table [aliases] whose keys are layer groups "
-            "and values lists of aliases, such as \"A-AREA\" = [\"房间轮廓\"].",
+            'and values lists of aliases, such as "A-AREA" = ["房间轮廓"].',
         )
     out: dict[str, tuple[str, ...]] = {}
     total = 0
@@ -326,25 +368,32 @@ def _check_aliases(raw: object, source: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(group, str) or group not in GROUPS:
             hint_zh, hint_en = _suggest_group(str(group))
             raise _fail(
-                source, _group_key(str(group)), "unknown-group",
+                source,
+                _group_key(str(group)),
+                "unknown-group",
                 f"未知的图层组{hint_zh}；应为提交标准第 3 节表中的组名之一："
-                + "、".join(GROUPS) + "。",
+                + "、".join(GROUPS)
+                + "。",
                 f"unknown layer group{hint_en}; expected one of the groups in section 3 of the "
                 "submission standard: " + ", ".join(GROUPS) + ".",
             )
         if not isinstance(values, list | tuple):
             raise _fail(
-                source, _group_key(group), "not-a-list",
-                f"值为 {_show(values)}；应为别名列表，如 [\"房间轮廓\", \"ROOM_OUTLINE\"]。",
+                source,
+                _group_key(group),
+                "not-a-list",
+                f'值为 {_show(values)}；应为别名列表，如 ["房间轮廓", "ROOM_OUTLINE"]。',
                 f"the value is {_show(values)}; expected a list of aliases such as "
-                "[\"房间轮廓\", \"ROOM_OUTLINE\"].",
+                '["房间轮廓", "ROOM_OUTLINE"].',
             )
         total += len(values)
         if total > MAX_ALIASES:
             raise _fail(
-                source, _group_key(group), "too-many",
-                f"别名总数超过 {MAX_ALIASES} 个；请合并为通配符（如 \"A-WALL*\"）。",
-                f"more than {MAX_ALIASES} aliases in all; use wildcards such as \"A-WALL*\".",
+                source,
+                _group_key(group),
+                "too-many",
+                f'别名总数超过 {MAX_ALIASES} 个；请合并为通配符（如 "A-WALL*"）。',
+                f'more than {MAX_ALIASES} aliases in all; use wildcards such as "A-WALL*".',
             )
         out[group] = tuple(
             _check_alias_text(alias, group, index, source) for index, alias in enumerate(values)
@@ -354,26 +403,30 @@ def _check_aliases(raw: object, source: str) -> dict[str, tuple[str, ...]]:
 
 def _check_presets(raw: object, source: str) -> tuple[str, ...]:
     """Validate the top-level ``presets`` list of a ``layers.toml``."""
-    expected_zh = "应为预设名列表，取值为 " + "、".join(f"\"{p}\"" for p in PRESETS)
-    expected_en = "expected a list of preset names out of " + ", ".join(
-        f"\"{p}\"" for p in PRESETS
-    )
+    expected_zh = "应为预设名列表，取值为 " + "、".join(f'"{p}"' for p in PRESETS)
+    expected_en = "expected a list of preset names out of " + ", ".join(f'"{p}"' for p in PRESETS)
     if not isinstance(raw, list | tuple):
         raise _fail(
-            source, "presets", "not-a-list",
-            f"值为 {_show(raw)}；{expected_zh}，如 presets = [\"tarch\"]。",
-            f"the value is {_show(raw)}; {expected_en}, such as presets = [\"tarch\"].",
+            source,
+            "presets",
+            "not-a-list",
+            f'值为 {_show(raw)}；{expected_zh}，如 presets = ["tarch"]。',
+            f'the value is {_show(raw)}; {expected_en}, such as presets = ["tarch"].',
         )
     for index, name in enumerate(raw):
         if not isinstance(name, str):
             raise _fail(
-                source, "presets", "not-a-string",
+                source,
+                "presets",
+                "not-a-string",
                 f"第 {index + 1} 项（{_show(name)}）不是字符串；{expected_zh}。",
                 f"item {index + 1} ({_show(name)}) is not a string; {expected_en}.",
             )
         if name not in PRESETS:
             raise _fail(
-                source, "presets", "unknown-preset",
+                source,
+                "presets",
+                "unknown-preset",
                 f"第 {index + 1} 项 {_show(name)} 不是已知的预设；{expected_zh}。",
                 f"item {index + 1} {_show(name)} is not a known preset; {expected_en}.",
             )
@@ -386,7 +439,9 @@ def _parse_document(
     """Parse a ``layers.toml``-format document into (aliases, presets or ``None``)."""
     if len(text) > MAX_TOML_CHARS:
         raise _fail(
-            source, None, "too-large",
+            source,
+            None,
+            "too-large",
             f"文件有 {len(text)} 个字符；图层映射文件最多 {MAX_TOML_CHARS} 个字符。",
             f"the file has {len(text)} characters; a layer map has at most {MAX_TOML_CHARS}.",
         )
@@ -406,20 +461,24 @@ def _parse_document(
         elif "end of document" in detail:
             line_zh, line_en = "文件末尾：", "end of file: "
         raise _fail(
-            source, None, "invalid-toml",
+            source,
+            None,
+            "invalid-toml",
             f"{line_zh}不是有效的 TOML（{detail}）；应为 [aliases] 表，"
-            "如 \"A-AREA\" = [\"房间轮廓\", \"ROOM_OUTLINE\"]。",
+            '如 "A-AREA" = ["房间轮廓", "ROOM_OUTLINE"]。',
             f"{line_en}not valid TOML ({detail}); expected an [aliases] table such as "
-            "\"A-AREA\" = [\"房间轮廓\", \"ROOM_OUTLINE\"].",
+            '"A-AREA" = ["房间轮廓", "ROOM_OUTLINE"].',
         ) from None
     allowed = _ALLOWED_TOP_LEVEL if allow_presets else ("aliases",)
     for key in data:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hint_zh = f"（是否应为 \"{close[0]}\"？）" if close else ""
-            hint_en = f" (did you mean \"{close[0]}\"?)" if close else ""
+            hint_zh = f'（是否应为 "{close[0]}"？）' if close else ""
+            hint_en = f' (did you mean "{close[0]}"?)' if close else ""
             raise _fail(
-                source, _toml_key(key), "unknown-key",
+                source,
+                _toml_key(key),
+                "unknown-key",
                 f"未知的顶层键{hint_zh}；只允许 " + "、".join(allowed) + "。",
                 f"unknown top-level key{hint_en}; only " + ", ".join(allowed) + " are allowed.",
             )
@@ -463,7 +522,9 @@ def preset_aliases(name: str) -> Mapping[str, tuple[str, ...]]:
     source = f"presets/{name}.toml"
     if name not in PRESETS:
         raise _fail(
-            source, None, "unknown-preset",
+            source,
+            None,
+            "unknown-preset",
             "没有这个预设；可用的预设为 " + "、".join(PRESETS) + "。",
             "no such preset; the presets are " + ", ".join(PRESETS) + ".",
         )
@@ -609,7 +670,9 @@ class LayerMap:
                 else:
                     fix_zh, fix_en = "请删除该别名。", "Remove the alias."
                 raise _fail(
-                    alias.origin, _group_key(alias.group), "conflict",
+                    alias.origin,
+                    _group_key(alias.group),
+                    "conflict",
                     f"别名 {_show(alias.spelling)} {by_zh}；一个图层最多属于一个{what_zh}组。"
                     + fix_zh,
                     f"the alias {_show(alias.spelling)} {by_en}; a layer belongs to at most one "
@@ -720,8 +783,9 @@ class LayerMap:
     def _resolve(self, layer: str) -> _Resolution:
         """Rank every matching alias; linear in the name's length times the wildcard count."""
         name = normalize_layer_name(layer)
-        best: dict[int, tuple[int, int, int]] = dict.fromkeys(self._exact.get(name, ()),
-                                                              _EXACT_RANK)
+        best: dict[int, tuple[int, int, int]] = dict.fromkeys(
+            self._exact.get(name, ()), _EXACT_RANK
+        )
         for wildcard in self._wild:
             if wildcard.matches(name):
                 previous = best.get(wildcard.group)

@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from drawings.build import build_objects, drop_bad_coordinates
-from drawings.content import Flat
+from drawings.content import Content, Flat
 from drawings.dxfread import DxfStructureError, scan_header
 from drawings.errors import DrawingError, UnreadableDrawingError
 from drawings.expand import Expansion, block_extents, expand_model
@@ -33,11 +35,11 @@ from drawings.model import Discipline, DrawingModel, Sheet, Stats
 from drawings.reader import RawDrawing, read_drawing
 from drawings.sheets import (
     FrameInfo,
-    assign_sheets,
     find_buildings,
     find_frames,
     make_sheet,
     register_sheet,
+    sheet_index,
 )
 from drawings.sniff import sniff
 
@@ -300,15 +302,6 @@ def _unit(raw: RawDrawing, drawing_unit: str) -> tuple[str, float, bool]:
     return (drawing_unit if drawing_unit in _BY_NAME else "mm"), factor, True
 
 
-def _scaled(flat: Flat, u: float) -> Flat:
-    in_block = flat.in_block
-    if u == 1.0:
-        return flat
-    out = flat.transformed((u, 0.0, 0.0, u, 0.0, 0.0), None, None)
-    out.in_block = in_block
-    return out
-
-
 def _build(
     raw: RawDrawing,
     path: Path,
@@ -321,12 +314,11 @@ def _build(
     fixes: list[dict[str, Any]],
 ) -> DrawingModel:
     unit, u, assumed = _unit(raw, drawing_unit)
-    expansion = expand_model(raw, limits)
-    flat = _scaled(expansion.flat, u)
-    flat, bad_coords = drop_bad_coordinates(flat, limits.max_coordinate * u)
+    expansion = expand_model(raw, limits, u)
+    expansion.flat, bad_coords = drop_bad_coordinates(expansion.flat, limits.max_coordinate * u)
+    flat = expansion.flat
     for ins in flat.inserts:
         block_extents(raw, expansion, ins.name)
-    built = build_objects(flat, layer_map, expansion.extents)
     frames = find_frames(flat.inserts, expansion.extents)
     unidentified: list[Sheet] = []
     sheets: list[Sheet] = []
@@ -337,31 +329,23 @@ def _build(
         sheets.append(sheet)
         if bad:
             unidentified.append(sheet)
-    extents = _extents(flat)
+    extents = flat.extents()
     if not sheets:
         sheets.append(Sheet(0, None, None, None, None, extents or (0.0, 0.0, 0.0, 0.0), "model"))
-    index = assign_sheets(built.objects, sheets)
-    objects = [
-        dataclasses.replace(o, sheet=s) if s is not None else o
-        for o, s in zip(built.objects, index, strict=True)
-    ]
-    sheets = _register(sheets, objects)
-    buildings = find_buildings(objects, flat.inserts)
-    if buildings:
-        b_index = assign_sheets(
-            [
-                o
-                for o in objects
-                if o.kind == "INSERT" and o.block and o.block.lower().startswith("bldg")
-            ],
-            sheets,
-        )
-        if len(b_index) == len(buildings):
-            buildings = [
-                dataclasses.replace(b, sheet=s) for b, s in zip(buildings, b_index, strict=True)
-            ]
-    blocks = sum(1 for b in raw.blocks.values() if not b.is_layout)
     entities = raw.model.entity_count + sum(c.entity_count for c in raw.paper.values())
+    raw.model = Content()  # the expanded copy is all that is needed from here on
+    for block in raw.blocks.values():  # extents are known; the block contents are not needed
+        block.content = Content()
+    inserts = flat.inserts
+    del flat  # build_objects takes the expanded drawing over (and reorders it)
+    built = build_objects(expansion, layer_map, sheets)
+    objects = built.objects
+    sheets = _register(sheets, objects)
+    buildings = find_buildings(objects, inserts)
+    if buildings:
+        where = sheet_index(np.array([b.point for b in buildings], dtype=np.float64), sheets)
+        buildings = [dataclasses.replace(b, sheet=s) for b, s in zip(buildings, where, strict=True)]
+    blocks = sum(1 for b in raw.blocks.values() if not b.is_layout)
     findings = collect_findings(
         raw=raw,
         expansion=expansion,

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "Discipline",
     "DisplayLayer",
     "DrawingModel",
+    "GeometryRef",
+    "GeometryStore",
     "IntakeFinding",
     "LayerInfo",
     "SemanticObject",
@@ -99,6 +102,99 @@ class Sheet:
         return self.sheet_no or self.title or f"#{self.index + 1}"
 
 
+class GeometryStore:
+    """Coordinates of many simple geometries (points, lines, polygons without holes) in one array.
+
+    A drawing holds 10^5 semantic objects; as GEOS objects a two-point line costs ~400 bytes and a
+    small polygon ~800, several times the coordinates themselves. Ingestion therefore keeps plain
+    coordinates (views into the drawing's vertex array) and creates shapely geometries when they
+    are asked for: one at a time through ``GeometryRef``, or all at once, vectorised, with
+    ``materialize()`` (what checkers do before heavy work).
+    """
+
+    POINT = 0
+    LINE = 1
+    POLYGON = 2
+    __slots__ = ("_cache", "ends", "starts", "types", "xy")
+
+    def __init__(
+        self,
+        xy: npt.NDArray[np.float64],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        types: npt.NDArray[np.uint8],
+    ) -> None:
+        self.xy = xy
+        self.starts = starts
+        self.ends = ends
+        self.types = types
+        self._cache: npt.NDArray[np.object_] | None = None
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def get(self, i: int) -> BaseGeometry:
+        """Geometry ``i`` (created now unless the store was materialised)."""
+        if self._cache is not None:
+            cached: BaseGeometry = self._cache[i]
+            return cached
+        pts = self.xy[self.starts[i] : self.ends[i]]
+        kind = self.types[i]
+        if kind == self.POINT:
+            return shapely.Point(pts[0])
+        if kind == self.LINE:
+            return shapely.LineString(pts)
+        return shapely.Polygon(pts)
+
+    def materialize(self) -> npt.NDArray[np.object_]:
+        """Create every geometry at once (vectorised) and keep them; returns the array."""
+        if self._cache is None:
+            out = np.empty(len(self.types), dtype=object)
+            lengths = self.ends - self.starts
+            for kind, make in (
+                (self.LINE, shapely.linestrings),
+                (
+                    self.POLYGON,
+                    lambda c, indices: shapely.polygons(shapely.linearrings(c, indices=indices)),
+                ),
+            ):
+                sel = np.flatnonzero(self.types == kind)
+                if len(sel):
+                    idx = np.concatenate(
+                        [
+                            np.arange(a, b)
+                            for a, b in zip(self.starts[sel], self.ends[sel], strict=True)
+                        ]
+                    )
+                    ids = np.repeat(np.arange(len(sel)), lengths[sel])
+                    out[sel] = make(self.xy[idx], indices=ids)
+            sel = np.flatnonzero(self.types == self.POINT)
+            if len(sel):
+                out[sel] = shapely.points(self.xy[self.starts[sel]])
+            self._cache = out
+        return self._cache
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GeometryRef:
+    """A geometry kept as coordinates in a ``GeometryStore`` until someone needs it."""
+
+    store: GeometryStore
+    index: int
+
+    def get(self) -> BaseGeometry:
+        """The shapely geometry."""
+        return self.store.get(self.index)
+
+    def __eq__(self, other: object) -> bool:
+        mine = self.get()
+        theirs = other.get() if isinstance(other, GeometryRef) else other
+        return bool(mine == theirs)
+
+    def __hash__(self) -> int:
+        return hash(self.get().wkb)
+
+
 @dataclass(frozen=True, slots=True)
 class SemanticObject:
     """A drawing entity on a mapped layer, with valid shapely geometry in metres.
@@ -109,13 +205,15 @@ class SemanticObject:
     name, ``point`` the insertion point, ``rotation`` degrees, ``size`` the block extents scaled
     (width along the block's x axis, depth along its y axis) and ``attrs`` its attributes.
     For TEXT/MTEXT, ``text`` is the decoded plain text and ``point`` the insertion point.
+    ``shape`` holds either the geometry or a reference into the drawing's ``GeometryStore``;
+    read ``geometry``.
     """
 
     group: str
     layer: str
     handle: str
     kind: str
-    geometry: BaseGeometry
+    shape: BaseGeometry | GeometryRef
     sheet: int | None = None
     text: str | None = None
     attrs: Mapping[str, str] = field(default_factory=dict)
@@ -125,6 +223,14 @@ class SemanticObject:
     size: tuple[float, float] | None = None
     closed: bool = False
     in_block: bool = False
+
+    @property
+    def geometry(self) -> BaseGeometry:
+        """The shapely geometry in metres (created on first use for simple shapes)."""
+        shape = self.shape
+        if isinstance(shape, GeometryRef):
+            return shape.get()
+        return shape
 
 
 @dataclass(frozen=True, slots=True)

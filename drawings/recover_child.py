@@ -19,6 +19,7 @@ def main(argv: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     sys.setrecursionlimit(5000)
     from ezdxf import recover
+
     try:
         doc, auditor = recover.readfile(src)
     except Exception:  # noqa: BLE001 - any failure is reported to the parent as data

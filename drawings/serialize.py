@@ -279,7 +279,9 @@ def _encode_objects(
 ) -> list[int]:
     """Write the object columns; returns the indices of ``LinearRing`` geometries."""
     n = len(objects)
-    cols = {name: list(map(attrgetter(name), objects)) for name in _OBJECT_FIELDS}
+    cols = {
+        name: list(map(attrgetter(name), objects)) for name in _OBJECT_FIELDS if name != "shape"
+    }
     codes = np.empty((n, 6), dtype=np.int32)
     for k, name in enumerate(("group", "layer", "handle", "kind", "text", "block")):
         codes[:, k] = strings.codes(cols[name], f"SemanticObject.{name}")
@@ -323,7 +325,7 @@ def _encode_objects(
     blocks.add("obj.attr_count", counts, "<i4")
     blocks.add("obj.attr_kv", pairs, "<i4")
 
-    return _encode_geometries(cols["geometry"], blocks)
+    return _encode_geometries(list(map(attrgetter("geometry"), objects)), blocks)
 
 
 def _encode_geometries(geometries: Sequence[Any], blocks: _BlockWriter) -> list[int]:
@@ -628,7 +630,7 @@ def _decode_objects(
         "layer": layer,
         "handle": handle,
         "kind": kind,
-        "geometry": _decode_geometries(blocks, n, rings),
+        "shape": _decode_geometries(blocks, n, rings),
         "sheet": sheet,
         "text": text,
         "attrs": attrs,

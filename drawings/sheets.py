@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from drawings.content import InsertRec, apply
@@ -24,7 +25,7 @@ from drawings.text import normalize_floor, parse_floor
 __all__ = [
     "FRAME_PATTERNS",
     "FrameInfo",
-    "assign_sheets",
+    "sheet_index",
     "find_buildings",
     "find_frames",
     "is_frame_block",
@@ -137,29 +138,20 @@ def make_sheet(index: int, frame: FrameInfo) -> tuple[Sheet, bool]:
     )
 
 
-def assign_sheets(objects: Sequence[SemanticObject], sheets: Sequence[Sheet]) -> list[int | None]:
-    """Sheet index of each object: the first sheet whose box holds its representative point."""
+def sheet_index(points: npt.NDArray[np.float64], sheets: Sequence[Sheet]) -> list[int | None]:
+    """Sheet of each representative point: the first sheet whose box holds it, else ``None``."""
+    n = len(points)
     if not sheets:
-        return [None] * len(objects)
+        return [None] * n
     if len(sheets) == 1 and sheets[0].source == "model":
-        return [0] * len(objects)
-    if not objects:
-        return []
-    geoms = np.array([o.geometry for o in objects], dtype=object)
-    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    if len(pts) != len(objects):  # empty geometries give no coordinates
-        reps = [shapely.point_on_surface(g) for g in geoms]
-        pts = np.array([[p.x, p.y] if not p.is_empty else [math.nan, math.nan] for p in reps])
-    out: list[int | None] = [None] * len(objects)
-    assigned = np.zeros(len(objects), dtype=bool)
-    for sheet in sheets:
-        x0, y0, x1, y1 = sheet.bbox
-        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
-        hit = inside & ~assigned
-        for k in np.nonzero(hit)[0]:
-            out[int(k)] = sheet.index
-        assigned |= hit
-    return out
+        return [0] * n
+    out = np.full(n, -1, dtype=np.int64)
+    if n:
+        xs, ys = points[:, 0], points[:, 1]
+        for sheet in reversed(sheets):  # earlier sheets win: they are written last
+            x0, y0, x1, y1 = sheet.bbox
+            out[(xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)] = sheet.index
+    return [None if k < 0 else k for k in out.tolist()]
 
 
 def _label(obj: SemanticObject) -> str:

@@ -122,7 +122,7 @@ def rich_model() -> DrawingModel:
             layer="建筑-房间",
             handle="1A2",
             kind="LWPOLYLINE",
-            geometry=geometries[0],
+            shape=geometries[0],
             sheet=0,
             closed=True,
         ),
@@ -131,18 +131,18 @@ def rich_model() -> DrawingModel:
             layer="防火分区",
             handle="1A3",
             kind="HATCH",
-            geometry=geometries[1],
+            shape=geometries[1],
             sheet=None,
         ),
         SemanticObject(
-            group="A-WALL", layer="WALL", handle="1A4", kind="LINE", geometry=geometries[2]
+            group="A-WALL", layer="WALL", handle="1A4", kind="LINE", shape=geometries[2]
         ),
         SemanticObject(
             group="A-TEXT",
             layer="文字",
             handle="1A5",
             kind="MTEXT",
-            geometry=geometries[3],
+            shape=geometries[3],
             sheet=3,
             text="消防车道\n<b>宽度</b> &amp; {\\fSimSun|b0;4.0m}\\P 第二行 😀",
             point=(1.5, -2.25),
@@ -153,7 +153,7 @@ def rich_model() -> DrawingModel:
             layer="门",
             handle="2B0",
             kind="INSERT",
-            geometry=geometries[4],
+            shape=geometries[4],
             sheet=1,
             attrs={"编号": "M1021", "FIRE": "甲级", "": ""},
             block="DOOR_防火门",
@@ -167,42 +167,42 @@ def rich_model() -> DrawingModel:
             layer="WALL",
             handle="2B0",
             kind="LINE",
-            geometry=geometries[5],
+            shape=geometries[5],
             in_block=True,
         ),
         SemanticObject(
-            group="A-AXIS", layer="AXIS", handle="2C1", kind="POINT", geometry=geometries[6]
+            group="A-AXIS", layer="AXIS", handle="2C1", kind="POINT", shape=geometries[6]
         ),
         SemanticObject(
-            group="A-MISC", layer="0", handle="2C2", kind="INSERT", geometry=geometries[7]
+            group="A-MISC", layer="0", handle="2C2", kind="INSERT", shape=geometries[7]
         ),
         SemanticObject(
             group="A-ROOM",
             layer="建筑-房间",
             handle="2C3",
             kind="LWPOLYLINE",
-            geometry=geometries[8],
+            shape=geometries[8],
             closed=True,
             attrs=types.MappingProxyType({"k": "v"}),
         ),
         SemanticObject(
-            group="A-WALL", layer="WALL", handle="2C4", kind="POLYLINE", geometry=geometries[9]
+            group="A-WALL", layer="WALL", handle="2C4", kind="POLYLINE", shape=geometries[9]
         ),
         SemanticObject(
-            group="A-WALL", layer="WALL", handle="2C5", kind="SPLINE", geometry=geometries[10]
+            group="A-WALL", layer="WALL", handle="2C5", kind="SPLINE", shape=geometries[10]
         ),
         SemanticObject(
             group="A-TEXT",
             layer="文字",
             handle="2C6",
             kind="TEXT",
-            geometry=geometries[11],
+            shape=geometries[11],
             text="",
             point=(0.0, -0.0),
             size=(float("inf"), 0.0),
         ),
         SemanticObject(
-            group="A-WALL", layer="WALL", handle="2C7", kind="POLYLINE", geometry=geometries[12]
+            group="A-WALL", layer="WALL", handle="2C7", kind="POLYLINE", shape=geometries[12]
         ),
     ]
     location_polygon = dict(mapping(hole))  # GeoJSON with tuples, as shapely produces it
@@ -385,7 +385,7 @@ def test_every_model_field_is_covered() -> None:
     expected = {
         DrawingModel: "file sha256 discipline dxf_version release encoding unit unit_to_m "
         "loaded_via sheets objects buildings layers texts display findings stats extents",
-        SemanticObject: "group layer handle kind geometry sheet text attrs block point rotation "
+        SemanticObject: "group layer handle kind shape sheet text attrs block point rotation "
         "size closed in_block",
         Sheet: "index sheet_no title floor scale bbox source handle origin",
         Building: "name handle point rotation attrs sheet",
@@ -453,7 +453,7 @@ def test_lone_surrogate_is_preserved() -> None:
                 layer=odd,
                 handle="1",
                 kind="TEXT",
-                geometry=shapely.Point(0, 0),
+                shape=shapely.Point(0, 0),
                 text=odd,
                 attrs={odd: odd},
             ),
@@ -472,7 +472,7 @@ def test_strings_are_shared_after_loading() -> None:
             layer="墙" + "",
             handle=f"{i:X}",
             kind="LINE",
-            geometry=shapely.LineString([(i, 0), (i, 1)]),
+            shape=shapely.LineString([(i, 0), (i, 1)]),
         )
         for i in range(50)
     )
@@ -508,7 +508,7 @@ def test_nested_locations_and_any_text_round_trip(location: dict[str, Any], text
         layer=text,
         handle=text,
         kind="TEXT",
-        geometry=shapely.Point(1, 2),
+        shape=shapely.Point(1, 2),
         text=text,
         attrs={text: text},
     )
@@ -521,7 +521,7 @@ def test_nested_locations_and_any_text_round_trip(location: dict[str, Any], text
 
 
 def test_non_geometry_is_refused() -> None:
-    bad = SemanticObject(group="G", layer="L", handle="1", kind="LINE", geometry="LINE")
+    bad = SemanticObject(group="G", layer="L", handle="1", kind="LINE", shape="LINE")
     with pytest.raises(TypeError, match="geometry"):
         dumps(dataclasses.replace(empty_model(), objects=(bad,)))
 
@@ -558,7 +558,7 @@ def test_non_string_attr_is_refused() -> None:
         layer="L",
         handle="1",
         kind="INSERT",
-        geometry=shapely.Point(0, 0),
+        shape=shapely.Point(0, 0),
         attrs={"n": 3},  # type: ignore[dict-item]
     )
     with pytest.raises(TypeError, match="attrs value"):
@@ -686,7 +686,7 @@ def test_forged_wkb_is_reported_as_corrupt() -> None:
         empty_model(),
         objects=(
             SemanticObject(
-                group="G", layer="L", handle="1", kind="LINE", geometry=shapely.Point(0, 0)
+                group="G", layer="L", handle="1", kind="LINE", shape=shapely.Point(0, 0)
             ),
         ),
     )
@@ -751,7 +751,7 @@ def test_save_of_unstorable_model_leaves_nothing(tmp_path: Path) -> None:
     path = tmp_path / "model.lsdm"
     save(rich_model(), path)
     before = path.read_bytes()
-    bad = SemanticObject(group="G", layer="L", handle="1", kind="LINE", geometry=object())
+    bad = SemanticObject(group="G", layer="L", handle="1", kind="LINE", shape=object())
     with pytest.raises(TypeError):
         save(dataclasses.replace(rich_model(), objects=(bad,)), path)
     assert path.read_bytes() == before
@@ -830,7 +830,7 @@ def large_model(n_objects: int = 100_000, n_vertices: int = 1_000_000) -> Drawin
                 layer=layers[la],
                 handle=f"{i + 0x100:X}",
                 kind="INSERT" if is_insert else "TEXT" if k == 8 else "LWPOLYLINE",
-                geometry=g,
+                shape=g,
                 sheet=i % 12,
                 text=f"房间{i}" if k == 8 else None,
                 attrs={"编号": f"M{i % 50:04d}", "TYPE": "FM甲"} if is_insert else {},
