@@ -45,7 +45,7 @@ __all__ = ["Built", "build_objects", "drop_bad_coordinates"]
 IntArray = npt.NDArray[np.int64]
 CLOSE_GAP_M = 0.05
 _EMPTY_FLAT = Content().to_flat(inherit_zero=False)
-_BATCH = 20_000  # polygons validated per vectorised call: bounds the transient GEOS memory
+_BATCH = 2_048  # polygons validated per vectorised call: bounds the transient GEOS memory
 _EMPTY: Mapping[str, str] = MappingProxyType({})  # shared: most objects have no attributes
 _OPEN_KINDS = frozenset({"LWPOLYLINE", "POLYLINE", "SPLINE"})
 

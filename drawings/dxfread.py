@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 BINARY_SENTINEL = b"AutoCAD Binary DXF\r\n\x1a\x00"
-_CHUNK = 1 << 19
+_CHUNK = 1 << 16  # small chunks: the decoded lines of one chunk are the read's transient memory
 
 Tag = tuple[int, Any]
 RawEntity = tuple[str, str, list[Tag]]
@@ -87,10 +87,8 @@ def read_entities(
         DxfStructureError: a group code line is not an integer.
     """
     stats = stats if stats is not None else {}
-    if binary:
-        yield from _group(_binary_tags(path, encoding), stats)
-    else:
-        yield from _group_ascii(path, encoding, stats)
+    tags = _binary_tags(path, encoding) if binary else _ascii_tags(path, encoding)
+    yield from _group(tags, stats)
 
 
 def _binary_tags(path: Path, encoding: str) -> Iterator[Tag]:
@@ -146,22 +144,15 @@ def _group(tags: Iterator[Tag], stats: dict[str, Any]) -> Iterator[RawEntity]:
     stats["truncated"] = in_section and not eof
 
 
-def _group_ascii(path: Path, encoding: str, stats: dict[str, Any]) -> Iterator[RawEntity]:
-    """The fast path: chunked reading, zip-pairing of lines, grouping in one loop."""
+def _ascii_tags(path: Path, encoding: str) -> Iterator[Tag]:
+    """Group-code/value pairs of an ASCII DXF, read in chunks (never the whole file at once)."""
     codes: dict[str, int] = {}
-    section = ""
-    etype: str | None = None
-    cur: list[Tag] = []
-    in_section = False
-    expect_name = False
-    eof = False
     pending: str | None = None
     line_no = 0
-    sections: list[str] = stats.setdefault("sections", [])
     with path.open("rb") as fp:
         carry = b""
         first = True
-        while not eof:
+        while True:
             data = fp.read(_CHUNK)
             if not data:
                 if not carry:
@@ -196,45 +187,13 @@ def _group_ascii(path: Path, encoding: str, stats: dict[str, Any]) -> Iterator[R
                     try:
                         code = int(raw_code)
                     except ValueError:
-                        if not raw_code.strip():  # blank line between tags (some writers)
-                            raise DxfStructureError(
-                                "blank line where a group code was expected",
-                                line_no + 1,
-                            ) from None
-                        raise DxfStructureError(
-                            f"invalid group code {raw_code[:40]!r}", line_no + 1
-                        ) from None
+                        what = (
+                            "blank line where a group code was expected"
+                            if not raw_code.strip()
+                            else f"invalid group code {raw_code[:40]!r}"
+                        )
+                        raise DxfStructureError(what, line_no + 1) from None
                     if len(codes) < 4096:
                         codes[raw_code] = code
                 line_no += 2
-                if code == 0:
-                    if etype is not None:
-                        yield section, etype, cur
-                    name = value.strip()
-                    cur = []
-                    if name == "SECTION":
-                        etype = None
-                        expect_name = True
-                        in_section = True
-                    elif name == "ENDSEC":
-                        etype = None
-                        in_section = False
-                        section = ""
-                    elif name == "EOF":
-                        etype = None
-                        eof = True
-                        break
-                    else:
-                        etype = name
-                elif expect_name:
-                    expect_name = False
-                    section = value.strip().upper()
-                    sections.append(section)
-                    if section == "HEADER":
-                        etype = "$HEADER"
-                elif etype is not None:
-                    cur.append((code, value))
-    if etype is not None and not eof:
-        yield section, etype, cur
-    stats["eof"] = eof
-    stats["truncated"] = in_section and not eof
+                yield code, value

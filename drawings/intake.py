@@ -139,44 +139,35 @@ def collect_findings(
     for ob in built.open_boundaries:
         sheet = sheet_of(ob.handle)
         spec = GROUPS[ob.group]
-        if ob.closed_automatically:
-            out.append(
-                intake(
-                    "DXF-006",
-                    W,
-                    f"{spec.meaning_zh}边界（图层 {ob.layer}）未闭合，缺口 {ob.gap:.3f} m ≤ 0.05 m，"
-                    "已自动闭合。",
-                    f"The {spec.meaning_en} boundary on layer {ob.layer} is open by {ob.gap:.3f} m"
-                    " (≤ 0.05 m) and was closed automatically.",
-                    file=f,
-                    sheet=sheet,
-                    layer=ob.layer,
-                    geometry=ob.geometry,
-                    handles=[ob.handle],
-                    measured=round(ob.gap, 4),
-                    limit=0.05,
-                    unit="m",
-                )
+        head_zh = f"{spec.meaning_zh}边界（图层 {ob.layer}）未闭合，缺口 {ob.gap:.3f} m"
+        head_en = f"The {spec.meaning_en} boundary on layer {ob.layer} is open by {ob.gap:.3f} m"
+        auto = ob.closed_automatically
+        out.append(
+            intake(
+                "DXF-006",
+                W if auto else E,
+                head_zh
+                + (
+                    " ≤ 0.05 m，已自动闭合。"
+                    if auto
+                    else " 大于 0.05 m，该边界不参与审查。请将其绘制为闭合多段线。"
+                ),
+                head_en
+                + (
+                    " (≤ 0.05 m) and was closed automatically."
+                    if auto
+                    else " (> 0.05 m) and is not used. Draw it as a closed polyline."
+                ),
+                file=f,
+                sheet=sheet,
+                layer=ob.layer,
+                geometry=ob.geometry,
+                handles=[ob.handle],
+                measured=round(ob.gap, 4),
+                limit=0.05,
+                unit="m",
             )
-        else:
-            out.append(
-                intake(
-                    "DXF-006",
-                    E,
-                    f"{spec.meaning_zh}边界（图层 {ob.layer}）未闭合，缺口 {ob.gap:.3f} m 大于 0.05 m，"
-                    "该边界不参与审查。请将其绘制为闭合多段线。",
-                    f"The {spec.meaning_en} boundary on layer {ob.layer} is open by {ob.gap:.3f} m"
-                    " (> 0.05 m) and is not used. Draw it as a closed polyline.",
-                    file=f,
-                    sheet=sheet,
-                    layer=ob.layer,
-                    geometry=ob.geometry,
-                    handles=[ob.handle],
-                    measured=round(ob.gap, 4),
-                    limit=0.05,
-                    unit="m",
-                )
-            )
+        )
     # DXF-007: unmapped layers
     unmapped = sorted(
         (name, n)

@@ -8,9 +8,11 @@ margin; deployments change them through settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
-__all__ = ["IngestLimits"]
+__all__ = ["IngestLimits", "limits_from_env"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +39,26 @@ class IngestLimits:
     """Address-space limit of the isolated recovery process for damaged files."""
     max_coordinate: float = 1e12
     """Largest absolute coordinate (drawing units) accepted; beyond it the entity is dropped."""
+
+
+def limits_from_env(environ: Mapping[str, str] | None = None) -> IngestLimits:
+    """``IngestLimits`` with any field overridden by ``LIANSHEN_INGEST_<FIELD>`` variables.
+
+    For example ``LIANSHEN_INGEST_MAX_BYTES=500000000``. A value that is not a positive number
+    is refused with the variable's name, so a typo never silently removes a guard.
+    """
+    env = os.environ if environ is None else environ
+    changes: dict[str, int | float] = {}
+    for f in fields(IngestLimits):
+        key = f"LIANSHEN_INGEST_{f.name.upper()}"
+        raw = env.get(key)
+        if raw is None or not raw.strip():
+            continue
+        try:
+            value: int | float = float(raw) if f.type == "float" else int(raw)
+        except ValueError:
+            raise ValueError(f"{key}={raw!r}: 需要一个正数 / expected a positive number") from None
+        if not value > 0:
+            raise ValueError(f"{key}={raw!r}: 需要一个正数 / expected a positive number")
+        changes[f.name] = value
+    return replace(IngestLimits(), **changes)  # type: ignore[arg-type]

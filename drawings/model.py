@@ -332,11 +332,13 @@ class DrawingModel:
 
     @property
     def groups(self) -> dict[str, list[str]]:
-        """Mapped groups with their raw layer names (sorted), as ``inspect`` prints them."""
-        out: dict[str, list[str]] = {}
-        for info in self.layers:
-            if info.group is not None:
-                out.setdefault(info.group, []).append(info.name)
+        """Groups present, with the raw layer names their objects came from (sorted).
+
+        One raw layer can feed two groups (TArch's ``SPACE`` holds room outlines and names).
+        """
+        out: dict[str, set[str]] = {}
+        for o in self.objects:
+            out.setdefault(o.group, set()).add(o.layer)
         return {g: sorted(names) for g, names in sorted(out.items())}
 
     @property

@@ -26,17 +26,19 @@ def _safe_print(text: str) -> None:
 
 def _inspect(args: argparse.Namespace) -> int:
     from drawings import UnreadableDrawingError, load
+    from drawings.limits import limits_from_env
     from drawings.report import inspect_dict, inspect_text, refused_dict
 
     path = Path(args.file)
+    limits = limits_from_env()
     try:
         if args.progress and not args.json:
             from rich.console import Console
 
             with Console(stderr=True).status(f"读取 Reading {path.name} …"):
-                model = load(path, display_name=path.name)
+                model = load(path, display_name=path.name, limits=limits)
         else:
-            model = load(path, display_name=path.name)
+            model = load(path, display_name=path.name, limits=limits)
     except UnreadableDrawingError as exc:
         if args.json:
             _safe_print(

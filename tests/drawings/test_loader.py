@@ -330,3 +330,21 @@ def test_model_round_trips_through_serialisation(tmp_path: Path) -> None:
     ]
     assert [f.code for f in again.findings] == [f.code for f in model.findings]
     assert math.isclose(again.unit_to_m, model.unit_to_m)
+
+
+def test_limits_come_from_the_environment(tmp_path: Path) -> None:
+    from drawings.errors import UnreadableDrawingError
+    from drawings.limits import limits_from_env
+
+    limits = limits_from_env(
+        {"LIANSHEN_INGEST_MAX_BYTES": "1000", "LIANSHEN_INGEST_MAX_SECONDS": "2.5"}
+    )
+    assert limits.max_bytes == 1000 and limits.max_seconds == 2.5
+    with pytest.raises(ValueError, match="LIANSHEN_INGEST_MAX_LAYERS"):
+        limits_from_env({"LIANSHEN_INGEST_MAX_LAYERS": "-1"})
+    doc = _doc()
+    for i in range(200):
+        doc.modelspace().add_line((0, i), (1, i))
+    with pytest.raises(UnreadableDrawingError) as info:
+        load(_save(doc, tmp_path), limits=limits)
+    assert info.value.reason == "too-large"
