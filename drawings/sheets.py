@@ -99,9 +99,19 @@ def find_frames(
         if any(_inside(f.bbox, k.bbox) for k in kept):
             continue
         kept.append(f)
-    # Reading order: top to bottom by rows, then left to right.
-    kept.sort(key=lambda f: (-round(f.bbox[3], 0), f.bbox[0]))
+    # Sheet-number order (A-2 before A-10); frames without a number after them, by position.
+    kept.sort(key=lambda f: (_natural(_attr(f.attrs, "SHEET_NO")), -round(f.bbox[3], 0), f.bbox[0]))
     return kept
+
+
+def _natural(text: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading digit runs as numbers; ``None`` sorts last."""
+    if text is None:
+        return ((2, ""),)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.upper())
+        for part in re.findall(r"\d+|\D+", text)
+    )
 
 
 def _inside(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -24,21 +24,61 @@ def _safe_print(text: str) -> None:
         sys.stdout.buffer.write((text + "\n").encode("utf-8", "replace"))
 
 
+def _package_context(path: Path) -> dict[str, object]:
+    """When the file sits in a package folder (``package/fire/plans.dxf``), read it as the
+    package would: the folder gives the discipline, ``layers.toml`` the firm's aliases and
+    ``project.toml`` the assumed unit and code page."""
+    import tomllib
+
+    from drawings import Discipline, LayerMap
+
+    context: dict[str, object] = {}
+    folder = path.resolve().parent
+    if folder.name not in {d.value for d in Discipline}:
+        return context
+    context["discipline"] = folder.name
+    root = folder.parent
+    layers = root / "layers.toml"
+    if layers.is_file():
+        context["layer_map"] = LayerMap.from_toml(
+            layers.read_text(encoding="utf-8-sig"), source=str(layers.name)
+        )
+    project = root / "project.toml"
+    if project.is_file():
+        try:
+            data = tomllib.loads(project.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            data = {}
+        section = data.get("project", {})
+        if isinstance(section, dict):
+            if isinstance(section.get("drawing_unit"), str):
+                context["drawing_unit"] = section["drawing_unit"]
+            if isinstance(section.get("codepage"), str):
+                context["codepage"] = section["codepage"]
+    return context
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from drawings import UnreadableDrawingError, load
+    from drawings.layers import LayerMapError
     from drawings.limits import limits_from_env
     from drawings.report import inspect_dict, inspect_text, refused_dict
 
     path = Path(args.file)
     limits = limits_from_env()
     try:
+        context = _package_context(path)
+    except LayerMapError as exc:
+        _safe_print(f"layers.toml: {exc.message}\n{exc.message_en}")
+        return 2
+    try:
         if args.progress and not args.json:
             from rich.console import Console
 
             with Console(stderr=True).status(f"读取 Reading {path.name} …"):
-                model = load(path, display_name=path.name, limits=limits)
+                model = load(path, display_name=path.name, limits=limits, **context)  # type: ignore[arg-type]
         else:
-            model = load(path, display_name=path.name, limits=limits)
+            model = load(path, display_name=path.name, limits=limits, **context)  # type: ignore[arg-type]
     except UnreadableDrawingError as exc:
         if args.json:
             _safe_print(

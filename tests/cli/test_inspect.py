@@ -121,3 +121,21 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "ok"
+
+
+def test_file_inside_a_package_is_read_with_its_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from samples import build_package
+
+    package = build_package(tmp_path)
+    code, out = _run(capsys, "--json", str(package / "civil_defence" / "shelter.dxf"))
+    assert code == 0
+    report = json.loads(out)
+    # the firm's layers.toml maps 房间轮廓 / 房间名称; the folder gives the discipline
+    assert "房间轮廓" in report["layers"]["A-AREA"]
+    assert "房间轮廓" not in report["unmapped_layers"]
+    assert {f["discipline"] for f in report["findings"]} == {"civil_defence"}
+    assert not [f for f in report["findings"] if f["severity"] == "error"]
+    floors = {s["sheet_no"]: s["floor"] for s in report["sheets"]}
+    assert floors["R-01"] == "-2"
