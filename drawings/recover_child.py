@@ -8,12 +8,19 @@ re-written, audited file with the streaming reader and gets the list of fixes as
 
 from __future__ import annotations
 
+import json
 import resource
 import sys
 
 
+def _report(data: dict[str, object]) -> None:
+    """One JSON line on stdout: the parent reads the last line."""
+    sys.stdout.write(json.dumps(data) + "\n")
+    sys.stdout.flush()
+
+
 def main(argv: list[str]) -> int:
-    """Recover ``argv[0]`` into ``argv[1]``; print ``{"fixes": [...], "entities": n}``."""
+    """Recover ``argv[0]`` into ``argv[1]``; report ``{"fixes", "errors", "entities"}``."""
     src, dst, mem = argv[0], argv[1], int(argv[2]) if len(argv) > 2 else 0
     if mem > 0:
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -22,21 +29,26 @@ def main(argv: list[str]) -> int:
 
     try:
         doc, auditor = recover.readfile(src)
-    except Exception:  # noqa: BLE001 - any failure is reported to the parent as data
+    except Exception as exc:  # noqa: BLE001 - any failure is reported to the parent as data
+        _report({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})
         return 3
-    [
+    fixes = [
         {"code": int(e.code), "message": str(e.message)[:300], "handle": _handle(e)}
         for e in auditor.fixes
     ]
-    [
+    errors = [
         {"code": int(e.code), "message": str(e.message)[:300], "handle": _handle(e)}
         for e in auditor.errors
     ]
-    len(doc.modelspace()) + sum(len(layout) for layout in doc.layouts if not layout.is_modelspace)
+    entities = len(doc.modelspace()) + sum(
+        len(layout) for layout in doc.layouts if not layout.is_modelspace
+    )
     try:
         doc.saveas(dst)
-    except Exception:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
+        _report({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})
         return 3
+    _report({"fixes": fixes[:500], "errors": errors[:500], "entities": entities})
     return 0
 
 

@@ -296,24 +296,33 @@ def test_damaged_ascii_goes_through_recovery(tmp_path: Path) -> None:
     doc = _doc("R2000")
     doc.modelspace().add_line((0, 0), (1000, 0), dxfattribs={"layer": "WALL"})
     path = _save(doc, tmp_path)
-    text = path.read_text(encoding="cp1252")
-    # A group code that is not right-aligned integer text ("  8" -> " 8 x") breaks the stream
-    # reader; ezdxf's recover loader tolerates spacing in group codes.
-    lines = text.splitlines()
-    idx = next(i for i, line in enumerate(lines) if line.strip() == "AcDbLine")
-    lines.insert(idx + 1, "")
-    lines.insert(idx + 1, "")
-    path.write_text("\n".join(lines) + "\n", encoding="cp1252")
+    # Group codes written as floats ("8.0"): the streaming reader refuses the structure,
+    # ezdxf's recover loader reads it, and the drawing comes through recovery.
+    lines = path.read_text(encoding="cp1252").split("\n")
+    path.write_text(
+        "\n".join("  8.0" if line == "  8" else line for line in lines), encoding="cp1252"
+    )
+    model = load(path)
+    assert model.loaded_via == "recover"
+    (repaired,) = [f for f in model.findings if f.code == "DXF-002"]
+    assert "group code" in repaired.details[0]
+    (wall,) = model.group("A-WALL")
+    assert wall.geometry.length == pytest.approx(1.0)
+
+
+def test_unrecoverable_ascii_is_refused_with_both_reasons(tmp_path: Path) -> None:
     from drawings.errors import UnreadableDrawingError
 
-    try:
-        model = load(path)
-    except UnreadableDrawingError as exc:  # recovery may also refuse: then the reason is specific
-        assert exc.reason in {"structure", "no-entities"}
-        assert "AcDb" not in exc.message or exc.message
-        return
-    assert model.loaded_via == "recover"
-    assert "DXF-002" in _codes(model)
+    doc = _doc("R2000")
+    doc.modelspace().add_line((0, 0), (1000, 0))
+    path = _save(doc, tmp_path)
+    lines = path.read_text(encoding="cp1252").split("\n")
+    i = lines.index("AcDbLine")
+    path.write_text("\n".join(lines[: i + 1] + ["XX", "junk"] + lines[i + 1 :]), encoding="cp1252")
+    with pytest.raises(UnreadableDrawingError) as info:
+        load(path)
+    assert info.value.reason == "structure"
+    assert "XX" in info.value.message_en and "d.dxf" in info.value.message
 
 
 def test_model_round_trips_through_serialisation(tmp_path: Path) -> None:
