@@ -357,3 +357,28 @@ def test_limits_come_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(UnreadableDrawingError) as info:
         load(_save(doc, tmp_path), limits=limits)
     assert info.value.reason == "too-large"
+
+
+def test_paper_space_layouts_are_sheets_when_model_space_has_no_frames(tmp_path: Path) -> None:
+    doc = _doc()
+    msp = doc.modelspace()
+    msp.add_lwpolyline(
+        [(0, 0), (4000, 0), (4000, 3000), (0, 3000)], close=True, dxfattribs={"layer": "SPACE"}
+    )
+    msp.add_lwpolyline(
+        [(50000, 0), (54000, 0), (54000, 3000), (50000, 3000)],
+        close=True,
+        dxfattribs={"layer": "SPACE"},
+    )
+    for name, centre in (("一层平面图", (2000, 1500)), ("二层平面图", (52000, 1500))):
+        layout = doc.layouts.new(name)
+        layout.add_viewport(
+            center=(150, 100), size=(280, 180), view_center_point=centre, view_height=6000
+        )
+    model = load(_save(doc, tmp_path))
+    titles = sorted((s.title or "", s.source, s.floor) for s in model.sheets)
+    assert ("一层平面图", "layout", "1") in titles and ("二层平面图", "layout", "2") in titles
+    by_title = {s.title: s.index for s in model.sheets}
+    rooms = sorted(model.group("A-AREA"), key=lambda o: o.geometry.bounds[0])
+    assert [r.sheet for r in rooms] == [by_title["一层平面图"], by_title["二层平面图"]]
+    assert "DXF-011" not in _codes(model)
