@@ -98,6 +98,53 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from checkers.report import check_package
+
+    report, code = check_package(Path(args.package), progress=args.progress)
+    if args.format == "json":
+        import json as _json
+
+        text = _json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    else:
+        text = report.to_text()
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        _safe_print(text)
+    return code
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from checkers.registry import load_all
+
+    rules = load_all()
+    if args.json:
+        _safe_print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "slug": r.slug,
+                        "discipline": r.discipline,
+                        "severity": r.severity.value,
+                        "clause": r.clause,
+                        "parameters": list(r.params),
+                        "title": r.title,
+                        "doc": r.doc,
+                    }
+                    for r in rules.values()
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for r in rules.values():
+            _safe_print(f"{r.code:<10} {r.severity.value:<8} {r.slug:<28} {r.clause}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per API.md row)."""
     parser = argparse.ArgumentParser(
@@ -112,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-progress", dest="progress", action="store_false", help="no spinner on the terminal"
     )
     p.set_defaults(func=_inspect)
+    c = sub.add_parser("check", help="审查整个送审包 / run intake and every rule on a package")
+    c.add_argument("package", help="送审包文件夹或 zip / package folder or zip")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--output", help="write the report to this file")
+    c.add_argument("--no-progress", dest="progress", action="store_false")
+    c.set_defaults(func=_check)
+    r = sub.add_parser("rules", help="列出已实现的审查规则 / list the implemented rules")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_rules)
     return parser
 
 

@@ -1,0 +1,228 @@
+"""A drawing package (folder or zip) → ``CheckContext`` plus package-level intake problems.
+
+The package layout is the submission standard's §1: ``project.toml``, one folder per
+discipline with DXF files, optional ``layers.toml``. Everything missing or wrong is collected
+and reported at once (一次告知): a refused package lists every problem.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from checkers.context import CheckContext, Drawing
+from checkers.params import ProjectParamError, ProjectParams, parse_project
+from drawings import Discipline, IngestLimits, IntakeFinding, LayerMap, UnreadableDrawingError, load
+from drawings.layers import LayerMapError
+
+__all__ = ["LoadedPackage", "PackageError", "load_package", "open_package"]
+
+MAX_ZIP_MEMBERS = 500
+MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+
+class PackageError(Exception):
+    """The package is refused; ``problems`` lists every ``(where, zh, en)``."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{w}: {en}" for w, _, en in problems))
+
+
+@dataclass(slots=True)
+class LoadedPackage:
+    """The loaded package: the context for the rules and the per-drawing intake findings."""
+
+    context: CheckContext
+    intake: list[tuple[Drawing | None, IntakeFinding]] = field(default_factory=list)
+    refused: list[tuple[str, UnreadableDrawingError]] = field(default_factory=list)
+
+
+@contextmanager
+def open_package(path: Path) -> Iterator[Path]:
+    """The package folder: ``path`` itself, or a zip safely extracted to a temporary folder.
+
+    Zip members are checked before anything is extracted: their count, their declared size and
+    compression ratio (zip bombs), and their names (absolute paths, ``..``, links: zip slip).
+    """
+    if path.is_dir():
+        yield path
+        return
+    if not zipfile.is_zipfile(path):
+        raise PackageError(
+            [(path.name, "不是文件夹也不是 zip 压缩包", "neither a folder nor a zip file")]
+        )
+    problems: list[tuple[str, str, str]] = []
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise PackageError(
+                [
+                    (
+                        path.name,
+                        f"压缩包内文件过多（{len(infos)}）",
+                        f"too many members ({len(infos)})",
+                    )
+                ]
+            )
+        total = sum(i.file_size for i in infos)
+        if total > MAX_ZIP_BYTES:
+            raise PackageError([(path.name, "解压后体积过大", "too large when unpacked")])
+        for info in infos:
+            name = PurePosixPath(info.filename)
+            if info.filename.startswith(("/", "\\")) or ".." in name.parts or ":" in info.filename:
+                problems.append(
+                    (
+                        info.filename,
+                        "文件名含非法路径（绝对路径或 ..）",
+                        "unsafe path in the archive",
+                    )
+                )
+            elif info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+                problems.append(
+                    (
+                        info.filename,
+                        "压缩比异常（疑似压缩炸弹）",
+                        "suspicious compression ratio (zip bomb)",
+                    )
+                )
+            elif (info.external_attr >> 16) & 0o170000 == 0o120000:
+                problems.append((info.filename, "不允许符号链接", "symbolic links are not allowed"))
+        if problems:
+            raise PackageError(problems)
+        tmp = Path(tempfile.mkdtemp(prefix="lianshen-package-"))
+        try:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                target = tmp.joinpath(*PurePosixPath(info.filename).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            roots = [p for p in tmp.iterdir() if p.is_dir()]
+            if not (tmp / "project.toml").exists() and len(roots) == 1:
+                yield roots[0]  # the zip holds one top-level package folder
+            else:
+                yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_package(
+    root: Path,
+    *,
+    limits: IngestLimits | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LoadedPackage:
+    """Read ``project.toml``, ``layers.toml`` and every drawing of a package folder.
+
+    Raises:
+        PackageError: the package is refused (missing disciplines, bad parameters, unreadable
+            layer map...), with every problem listed.
+    """
+    problems: list[tuple[str, str, str]] = []
+    params = ProjectParams()
+    project = root / "project.toml"
+    if not project.is_file():
+        problems.append(
+            ("project.toml", "缺少项目参数文件 project.toml", "project.toml is missing")
+        )
+    else:
+        try:
+            params = parse_project(project.read_text(encoding="utf-8-sig"))
+        except ProjectParamError as exc:
+            problems += exc.problems
+        except UnicodeDecodeError:
+            problems.append(("project.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
+    layer_map = LayerMap.default()
+    layers = root / "layers.toml"
+    if layers.is_file():
+        try:
+            layer_map = LayerMap.from_toml(
+                layers.read_text(encoding="utf-8-sig"), source="layers.toml"
+            )
+        except LayerMapError as exc:
+            problems.append(("layers.toml", exc.message, exc.message_en))
+    files: dict[Discipline, list[Path]] = {}
+    for d in Discipline:
+        folder = root / d.value
+        found = (
+            sorted(p for p in folder.glob("*") if p.suffix.lower() == ".dxf")
+            if folder.is_dir()
+            else []
+        )
+        if not found:
+            problems.append(
+                (
+                    f"{d.value}/",
+                    f"缺少{_ZH[d]}图纸（{d.value}/*.dxf）",
+                    f"no {d.value} drawing ({d.value}/*.dxf)",
+                )
+            )
+        files[d] = found
+    for extra in sorted(p.name for p in root.iterdir() if p.is_dir()):
+        if extra not in {d.value for d in Discipline}:
+            problems.append(
+                (
+                    f"{extra}/",
+                    "未知文件夹，图纸应放在五个专业文件夹中",
+                    "unknown folder; drawings go in the five discipline folders",
+                )
+            )
+    if problems:
+        raise PackageError(problems)
+    drawings: list[Drawing] = []
+    loaded = LoadedPackage(context=CheckContext(params=params, drawings=()))
+    for d, paths in files.items():
+        for p in paths:
+            rel = f"{d.value}/{p.name}"
+            if progress is not None:
+                progress(rel)
+            try:
+                model = load(
+                    p,
+                    discipline=d,
+                    layer_map=layer_map,
+                    limits=limits,
+                    drawing_unit=params.drawing_unit,
+                    codepage=params.codepage,
+                    display_name=rel,
+                )
+            except UnreadableDrawingError as exc:
+                loaded.refused.append((rel, exc))
+                continue
+            drawing = Drawing(d, rel, model)
+            drawings.append(drawing)
+            loaded.intake += [(drawing, f) for f in model.findings]
+    names = {b.attrs.get("NAME") or b.name for dr in drawings for b in dr.model.buildings}
+    unknown = [
+        n for n in list(params.buildings) + list(params.fire) if n and names and n not in names
+    ]
+    if unknown:
+        raise PackageError(
+            [
+                (
+                    f"building.{n}",
+                    "项目参数中的建筑名称在总平面图的 BLDG 块中不存在",
+                    "no BLDG block on the site plan carries this NAME",
+                )
+                for n in sorted(set(unknown))
+            ]
+        )
+    loaded.context = CheckContext(params=params, drawings=tuple(drawings))
+    return loaded
+
+
+_ZH = {
+    Discipline.PLANNING: "规划",
+    Discipline.ARCHITECTURE: "建筑",
+    Discipline.FIRE: "消防",
+    Discipline.CIVIL_DEFENCE: "人防",
+    Discipline.LIGHTNING: "防雷",
+}
