@@ -10,7 +10,7 @@ import shapely
 from checkers.context import CheckContext
 from checkers.engine import run
 from checkers.findings import NotChecked, Violation
-from checkers.registry import Rule, RegistryError, rule
+from checkers.registry import RegistryError, Rule, rule
 from checkers.testing import make_context, obj, rectangle
 from drawings.model import Severity
 
