@@ -102,6 +102,13 @@ def _check(args: argparse.Namespace) -> int:
     from checkers.report import check_package
 
     report, code = check_package(Path(args.package), progress=args.progress)
+    if args.format == "bcf":
+        from checkers.bcf import write_bcf
+
+        target = Path(args.output or f"{Path(args.package).stem}.bcf")
+        topics = write_bcf(report.findings, target, project=report.package)
+        _safe_print(f"BCF 2.1: {topics} 个问题 topics → {target}")
+        return code
     if args.format == "json":
         import json as _json
 
@@ -161,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_inspect)
     c = sub.add_parser("check", help="审查整个送审包 / run intake and every rule on a package")
     c.add_argument("package", help="送审包文件夹或 zip / package folder or zip")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--format", choices=("text", "json", "bcf"), default="text")
     c.add_argument("--output", help="write the report to this file")
     c.add_argument("--no-progress", dest="progress", action="store_false")
     c.set_defaults(func=_check)

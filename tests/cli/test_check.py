@@ -74,3 +74,46 @@ def test_rules_lists_the_implemented_catalogue(capsys: pytest.CaptureFixture[str
         assert r["clause"] and "Clause:" in r["doc"]
     code, out = _run(capsys, "rules")
     assert code == 0
+
+
+def test_bcf_output_has_one_topic_per_finding(
+    package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    broken = tmp_path / "broken"
+    shutil.copytree(package, broken)
+    (broken / "fire" / "<b onmouseover=x>.dxf").write_bytes(b"garbage bytes here")
+    main(
+        [
+            "check",
+            "--no-progress",
+            "--format",
+            "json",
+            "--output",
+            str(tmp_path / "r.json"),
+            str(broken),
+        ]
+    )
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    target = tmp_path / "out.bcf"
+    code, out = _run(
+        capsys, "check", "--no-progress", "--format", "bcf", "--output", str(target), str(broken)
+    )
+    assert code == 3 and "BCF" in out
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+        assert "bcf.version" in names and "project.bcfp" in names
+        assert ET.fromstring(zf.read("bcf.version")).get("VersionId") == "2.1"
+        markups = [n for n in names if n.endswith("/markup.bcf")]
+        assert len(markups) == len(report["findings"])
+        titles = []
+        for name in markups:
+            raw = zf.read(name)
+            assert b"<b onmouseover" not in raw  # hostile file names are escaped
+            topic = ET.fromstring(raw).find("Topic")
+            assert topic is not None and topic.get("Guid") == name.split("/")[0]
+            titles.append(topic.findtext("Title") or "")
+            assert topic.findtext("CreationDate") and topic.findtext("Description")
+        assert any(t.startswith("DXF-001") and "<b onmouseover=x>" in t for t in titles)
