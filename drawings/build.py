@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
+from shapely.strtree import STRtree
 
 from drawings.content import (
     Content,
@@ -60,6 +61,7 @@ class OpenBoundary:
     gap: float
     closed_automatically: bool
     geometry: BaseGeometry
+    handles: tuple[str, ...] = ()  # segments assembled into one boundary
 
 
 @dataclass(slots=True)
@@ -251,7 +253,84 @@ def build_objects(
     )
     for (ins, group, layer), sheet in zip(picked, ins_sheets, strict=True):
         built.objects.append(_insert_object(ins, group, layer, extents_of, sheet))
+    built.objects += _assemble_boundaries(built, sheets)
+    assembled = {h for ob in built.open_boundaries for h in ob.handles}
+    if assembled:  # an open polyline that is part of an assembled boundary is not an error
+        built.open_boundaries = [
+            ob for ob in built.open_boundaries if ob.handles or ob.handle not in assembled
+        ]
     return built
+
+
+_LINEWORK = frozenset({"LINE", "ARC", "LWPOLYLINE", "POLYLINE", "SPLINE"})
+_MAX_ASSEMBLY = 20_000  # segments per group; beyond it, boundaries are not assembled
+
+
+def _assemble_boundaries(built: Built, sheets: Sequence[Sheet]) -> list[SemanticObject]:
+    """Closed boundaries drawn as separate lines (a red line of four LINEs, compartments drawn
+    as shared wall lines) are assembled into polygons: node, snap at ``CLOSE_GAP_M``,
+    polygonize. Each assembled boundary is reported as closed automatically (``DXF-006``
+    warning) with the handles of the segments it came from."""
+    by_group: dict[str, list[SemanticObject]] = {}
+    for o in built.objects:
+        spec = GROUPS.get(o.group)
+        if spec is None or not spec.closed or o.closed or o.kind not in _LINEWORK:
+            continue
+        by_group.setdefault(o.group, []).append(o)
+    out: list[SemanticObject] = []
+    for group, segments in sorted(by_group.items()):
+        if len(segments) < 2 or len(segments) > _MAX_ASSEMBLY:
+            continue
+        pairs = [(o, o.geometry) for o in segments]
+        pairs = [(o, g) for o, g in pairs if g.geom_type == "LineString"]
+        if len(pairs) < 2:
+            continue
+        segments = [o for o, _ in pairs]
+        lines = [g for _, g in pairs]
+        merged = shapely.snap(shapely.union_all(lines), shapely.union_all(lines), CLOSE_GAP_M)
+        faces = [
+            f
+            for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(merged))))
+            if f.area > CLOSE_GAP_M * CLOSE_GAP_M
+        ]
+        if not faces:
+            continue
+        tree = STRtree(lines)
+        sheet_of = sheet_index(
+            np.array([(f.representative_point().x, f.representative_point().y) for f in faces]),
+            sheets,
+        )
+        for face, sheet in zip(faces, sheet_of, strict=True):
+            ring = face.exterior.buffer(CLOSE_GAP_M)
+            used = tree.query(ring, predicate="intersects").tolist()
+            parts = [segments[i] for i in used if ring.covers(lines[i])]
+            if not parts:
+                continue
+            first = parts[0]
+            out.append(
+                SemanticObject(
+                    group=group,
+                    layer=first.layer,
+                    handle=first.handle,
+                    kind="ASSEMBLED",
+                    shape=face,
+                    sheet=sheet,
+                    attrs=_EMPTY,
+                    closed=True,
+                )
+            )
+            built.open_boundaries.append(
+                OpenBoundary(
+                    group,
+                    first.layer,
+                    first.handle,
+                    0.0,
+                    True,
+                    face.exterior,
+                    handles=tuple(p.handle for p in parts),
+                )
+            )
+    return out
 
 
 def _entity_centres(

@@ -139,6 +139,26 @@ def collect_findings(
     for ob in built.open_boundaries:
         sheet = sheet_of(ob.handle)
         spec = GROUPS[ob.group]
+        if ob.handles:
+            out.append(
+                intake(
+                    "DXF-006",
+                    W,
+                    f"{spec.meaning_zh}边界（图层 {ob.layer}）由 {len(ob.handles)} 段线组成，未绘制为"
+                    "闭合多段线，已自动拼合为闭合边界。请核对。",
+                    f"The {spec.meaning_en} boundary on layer {ob.layer} is drawn as"
+                    f" {len(ob.handles)} separate segments, not a closed polyline; it was"
+                    " assembled automatically. Please check it.",
+                    file=f,
+                    sheet=sheet,
+                    layer=ob.layer,
+                    geometry=ob.geometry,
+                    handles=list(ob.handles),
+                    measured=float(len(ob.handles)),
+                    unit="段",
+                )
+            )
+            continue
         head_zh = f"{spec.meaning_zh}边界（图层 {ob.layer}）未闭合，缺口 {ob.gap:.3f} m"
         head_en = f"The {spec.meaning_en} boundary on layer {ob.layer} is open by {ob.gap:.3f} m"
         auto = ob.closed_automatically

@@ -382,3 +382,29 @@ def test_paper_space_layouts_are_sheets_when_model_space_has_no_frames(tmp_path:
     rooms = sorted(model.group("A-AREA"), key=lambda o: o.geometry.bounds[0])
     assert [r.sheet for r in rooms] == [by_title["一层平面图"], by_title["二层平面图"]]
     assert "DXF-011" not in _codes(model)
+
+
+def test_boundaries_drawn_as_separate_lines_are_assembled(tmp_path: Path) -> None:
+    doc = _doc()
+    msp = doc.modelspace()
+    pts = [(0, 0), (40000, 0), (40000, 30000), (0, 30000)]
+    for a, b in zip(pts, pts[1:] + pts[:1], strict=True):
+        msp.add_line(a, b, dxfattribs={"layer": "用地红线"})
+    # two compartments sharing a wall line, drawn with three polylines and a line
+    msp.add_lwpolyline(
+        [(50000, 0), (60000, 0), (60000, 10000), (50000, 10000)], dxfattribs={"layer": "F-AREA"}
+    )
+    msp.add_line((50000, 10000), (50000, 0), dxfattribs={"layer": "F-AREA"})
+    msp.add_lwpolyline(
+        [(60000, 0), (70000, 0), (70000, 10000), (60000, 10000)], dxfattribs={"layer": "F-AREA"}
+    )
+    model = load(_save(doc, tmp_path))
+    (site,) = [o for o in model.group("G-SITE-REDL") if o.closed]
+    assert site.kind == "ASSEMBLED" and site.geometry.area == pytest.approx(1200.0)
+    areas = sorted(o.geometry.area for o in model.group("F-AREA") if o.closed)
+    assert areas == [pytest.approx(100.0), pytest.approx(100.0)]
+    assembled = [f for f in model.findings if f.code == "DXF-006" and f.unit == "段"]
+    assert {f.layer for f in assembled} == {"用地红线", "F-AREA"}
+    (red,) = [f for f in assembled if f.layer == "用地红线"]
+    assert red.severity.value == "warning" and len(red.handles) == 4
+    assert not [f for f in model.findings if f.code == "DXF-006" and f.severity.value == "error"]
