@@ -98,13 +98,21 @@ def open_package(path: Path) -> Iterator[Path]:
             raise PackageError(problems)
         tmp = Path(tempfile.mkdtemp(prefix="lianshen-package-"))
         try:
+            written = 0
             for info in infos:
                 if info.is_dir():
                     continue
                 target = tmp.joinpath(*PurePosixPath(info.filename).parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                    # count what is really inflated: declared sizes in the directory can lie
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > MAX_ZIP_BYTES:
+                            raise PackageError(
+                                [(path.name, "解压后体积过大", "too large when unpacked")]
+                            )
+                        dst.write(chunk)
             roots = [p for p in tmp.iterdir() if p.is_dir()]
             if not (tmp / "project.toml").exists() and len(roots) == 1:
                 yield roots[0]  # the zip holds one top-level package folder
