@@ -2,7 +2,8 @@
 
 A rule that raises ``NotChecked`` is reported as not checked with its reason; a rule that
 crashes is reported the same way *and* as an info finding of its own code, so reviewers see
-that the check did not run — and every other rule still runs.
+that the check did not finish — and every other rule still runs. Violations a rule yielded
+before it stopped are kept (e.g. the parts of a cross-drawing check that could be evaluated).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from checkers.context import CheckContext
-from checkers.findings import Finding, NotChecked
+from checkers.findings import Finding, NotChecked, Violation
 from checkers.registry import Rule, load_all
 from drawings.model import Severity
 
@@ -39,11 +40,12 @@ def run(
     for r in rules if rules is not None else load_all().values():
         if progress is not None:
             progress(r)
+        violations: list[Violation] = []
         try:
-            violations = list(r.fn(ctx))
+            for v in r.fn(ctx):  # kept one by one: what a rule found before stopping counts
+                violations.append(v)
         except NotChecked as nc:
             result.not_checked.append((r.code, nc.reason, nc.reason_en))
-            continue
         except Exception as exc:  # noqa: BLE001 - one crashing rule must not stop the review
             logger.exception("rule %s crashed", r.code)
             why = f"{type(exc).__name__}: {exc}"[:300]

@@ -87,3 +87,16 @@ def test_require_raises_not_checked_with_group_meaning() -> None:
     with pytest.raises(NotChecked) as info:
         _ctx().require("fire", "F-LANE")
     assert "消防车道" in info.value.reason and "fire lanes" in info.value.reason_en
+
+
+def test_violations_before_not_checked_are_kept() -> None:
+    def partly(ctx: CheckContext) -> Iterator[Violation]:
+        (item,) = ctx.items("fire", "F-AREA")
+        yield ctx.violation(item, "一部分", "part")
+        raise NotChecked("其余图纸无法配准", "the other sheets cannot be registered")
+
+    result = run(_ctx(), [_rule("FIRE-904", partly)])
+    assert [f.code for f in result.findings] == ["FIRE-904"]
+    assert result.not_checked == [
+        ("FIRE-904", "其余图纸无法配准", "the other sheets cannot be registered")
+    ]
