@@ -5,6 +5,10 @@ The samples are complete packages as the submission standard defines them: ``pro
 the viewer and the intake are developed and tested against them, so they are realistic (title
 blocks, blocks, dimensions, MTEXT, several layer conventions) and byte-for-byte reproducible.
 
+Two projects, each clean and with seeded violations: the residential tower and the office
+building. Every package carries ``expected_findings.json``, the findings the checkers should
+report (``[]`` for the clean ones), so the checkers can be tested end to end against them.
+
 >>> from pathlib import Path
 >>> folder = build_package(Path("var/samples"))  # doctest: +SKIP
 """
@@ -14,12 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from samples import residential
+from samples import office, office_violations, residential, residential_violations
 
 __all__ = ["SAMPLES", "build_package"]
 
 SAMPLES: dict[str, Callable[[Path], list[Path]]] = {
     "residential_tower": residential.build,
+    "residential_tower_violations": residential_violations.build,
+    "office_building": office.build,
+    "office_building_violations": office_violations.build,
 }
 """Every sample package by name: the builder writes the package into the folder it is given."""
 

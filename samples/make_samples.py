@@ -1,6 +1,7 @@
-"""Command line: write a sample package and print the files written.
+"""Command line: write sample packages and print the files written.
 
     python -m samples.make_samples OUT_DIR [--name residential_tower]
+    python -m samples.make_samples OUT_DIR --all
 """
 
 from __future__ import annotations
@@ -10,29 +11,31 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from samples import SAMPLES, build_package
-from samples.residential import FILES
+from samples import SAMPLES
 
 __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build the package named by ``--name`` under OUT_DIR; exit status 0 on success."""
+    """Build the package named by ``--name`` (or every package) under OUT_DIR; 0 on success."""
     parser = argparse.ArgumentParser(
         prog="python -m samples.make_samples",
-        description="Write a deterministic sample drawing package (送审图纸示例包).",
+        description="Write deterministic sample drawing packages (送审图纸示例包).",
     )
-    parser.add_argument("out_dir", type=Path, help="folder that receives the package folder")
-    parser.add_argument(
+    parser.add_argument("out_dir", type=Path, help="folder that receives the package folders")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
         "--name",
         default="residential_tower",
         choices=sorted(SAMPLES),
         help="which sample package to write (default: residential_tower)",
     )
+    which.add_argument("--all", action="store_true", help="write every sample package")
     args = parser.parse_args(argv)
-    folder = build_package(args.out_dir, args.name)
-    for rel in FILES:
-        print(folder / rel)
+    names = sorted(SAMPLES) if args.all else [args.name]
+    for name in names:
+        for path in SAMPLES[name](args.out_dir / name):
+            print(path)
     return 0
 
 

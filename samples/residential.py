@@ -10,6 +10,7 @@ written anywhere (notes, indicator table, block attributes, project.toml) comes 
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -19,13 +20,14 @@ from pathlib import Path
 
 from ezdxf.document import Drawing
 from shapely import union_all
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString, Polygon, box
 from shapely.ops import polygonize
 
 from samples.dxfkit import (
     PAPERS,
     Canvas,
     LayerScheme,
+    Point,
     Xform,
     define_frame,
     door_size,
@@ -33,6 +35,7 @@ from samples.dxfkit import (
     write_dxf,
 )
 from samples.residential_design import (
+    BASEMENT_OUTLINE,
     DATUM,
     FLOORS_ABOVE,
     FLOORS_BELOW,
@@ -55,7 +58,17 @@ from samples.residential_site import (
     site_xform,
 )
 
-__all__ = ["LAYER_SCHEMES", "UNMAPPED", "build", "down_conductors", "mesh_lines"]
+__all__ = [
+    "LAYER_SCHEMES",
+    "UNMAPPED",
+    "Placements",
+    "Tower",
+    "build",
+    "clean_tower",
+    "down_conductors",
+    "mesh_lines",
+    "write_package",
+]
 
 PROJECT = "临沂市某住宅小区 3#楼"
 FIRM = "某建筑设计研究院有限公司"
@@ -121,6 +134,39 @@ LAYERS_TOML = """\
 "A-AREA" = ["房间轮廓"]
 "A-AREA-IDEN" = ["房间名称"]
 """
+
+Placements = dict[str, dict[str, float]]
+"""Per drawing (path in the package), the model-space x of each sheet's lower-left corner."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tower:
+    """Everything the five drawings are made from.
+
+    The clean package uses :func:`clean_tower`; the package with seeded violations passes a
+    modified copy (other storeys, site, roof conductors, what the site plan says of the
+    building), so both packages come out of the same drawing code and differ only where a
+    mistake was seeded.
+    """
+
+    floors: dict[str, Floor]
+    numbers: TowerNumbers
+    site: Site
+    mesh: tuple[LineString, ...]
+    down: tuple[Point, ...]
+    site_outline: Polygon = TOWER_OUTLINE
+    """Footprint drawn on both site plans (G-BLDG-OUTL)."""
+    site_basement: Polygon = BASEMENT_OUTLINE
+    """Basement outline drawn on the planning site plan (G-BLDG-BASE)."""
+    bldg_floors_above: int = FLOORS_ABOVE
+    """``FLOORS_ABOVE`` of the planning site plan's ``BLDG`` block and its label."""
+    indicator_edits: tuple[tuple[str, str], ...] = ()
+    """Indicator-table lines replaced by hand: (name, written value)."""
+
+
+def clean_tower() -> Tower:
+    """The reference design of 3#楼, every figure derived from the geometry."""
+    return Tower(FLOORS, numbers(), site(), tuple(mesh_lines()), tuple(down_conductors()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,14 +240,16 @@ def _floor_area_note(floor: Floor) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _architecture(path: Path, n: TowerNumbers, seed: str) -> None:
+def _architecture(path: Path, t: Tower, seed: str) -> Sheets:
+    n = t.numbers
     doc = new_document("R2018")
     layers = ARCHITECTURE
     sheets = Sheets(doc, layers.frame)
     notes = Canvas(doc, sheets.add("A-01", "建筑设计说明", "", 100.0), 100.0)
     _notes(notes, "建筑设计说明", _architecture_notes(n), (30000.0, 56000.0), layers.notes,
            width=380.0)
-    _notes(notes, "门窗表", _door_schedule(), (30000.0, 30000.0), layers.notes, width=380.0)
+    _notes(notes, "门窗表", _door_schedule(t.floors), (30000.0, 30000.0), layers.notes,
+           width=380.0)
     plans = (
         ("A-02", "-2", "地下二层平面图", "-2"),
         ("A-03", "-1", "地下一层平面图", "-1"),
@@ -210,7 +258,7 @@ def _architecture(path: Path, n: TowerNumbers, seed: str) -> None:
         ("A-06", "RF", "屋顶平面图", "RF"),
     )
     for no, key, title, attr in plans:
-        floor = FLOORS[key]
+        floor = t.floors[key]
         sheet = sheets.add(no, title, attr, floor.scale)
         c = Canvas(doc, _plan_origin(sheet, floor), floor.scale)
         draw_floor(c, floor, layers, PlanOptions(furniture=True, room_areas=True))
@@ -226,6 +274,7 @@ def _architecture(path: Path, n: TowerNumbers, seed: str) -> None:
                      "卫生间、厨房地面比同层楼地面低20mm。"]
         _notes(Canvas(doc, place, floor.scale), "注", lines, at, layers.notes, width=160.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
+    return sheets
 
 
 def _architecture_notes(n: TowerNumbers) -> list[str]:
@@ -249,11 +298,11 @@ def _architecture_notes(n: TowerNumbers) -> list[str]:
     ]
 
 
-def _door_schedule() -> list[str]:
+def _door_schedule(floors: dict[str, Floor]) -> list[str]:
     """门窗表: every door and window number with its size and count over all storeys."""
     repeats = {"-2": 1, "-1": 1, "1": 1, "2": FLOORS_ABOVE - 1, "RF": 1}
     counts: Counter[str] = Counter()
-    for key, floor in FLOORS.items():
+    for key, floor in floors.items():
         for d in floor.doors:
             counts[d.number] += repeats[key]
         for w in floor.windows:
@@ -265,16 +314,17 @@ def _door_schedule() -> list[str]:
     return lines
 
 
-def _fire(path: Path, s: Site, n: TowerNumbers, seed: str) -> None:
+def _fire(path: Path, t: Tower, seed: str) -> Sheets:
+    s, n = t.site, t.numbers
     doc = new_document("R2013")
     layers = FIRE
     sheets = Sheets(doc, layers.frame)
     sheet = sheets.add("F-01", "消防总平面图", "", 500.0, paper="A2")
     sheet_canvas = Canvas(doc, sheet, 500.0)
     draw_site(Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0), sheet_canvas, s, n, layers,
-              planning=False)
-    _notes(sheet_canvas, "消防车道及登高操作场地", _site_fire_lines(s), (215000.0, 195000.0),
-           layers.notes, width=140.0)
+              planning=False, outline=t.site_outline)
+    _notes(sheet_canvas, "消防车道及登高操作场地", _site_fire_lines(s, t.site_outline),
+           (215000.0, 195000.0), layers.notes, width=140.0)
     plans = (
         ("F-02", "-2", "地下二层防火分区平面图", "-2"),
         ("F-03", "-1", "地下一层防火分区平面图", ""),  # storey read from the title
@@ -282,7 +332,7 @@ def _fire(path: Path, s: Site, n: TowerNumbers, seed: str) -> None:
         ("F-05", "2", "二层防火分区平面图", "2"),
     )
     for no, key, title, attr in plans:
-        floor = FLOORS[key]
+        floor = t.floors[key]
         sheet = sheets.add(no, title, attr, floor.scale)
         c = Canvas(doc, _plan_origin(sheet, floor), floor.scale)
         draw_floor(c, floor, layers, PlanOptions(furniture=False, room_areas=False, fire=True))
@@ -293,16 +343,17 @@ def _fire(path: Path, s: Site, n: TowerNumbers, seed: str) -> None:
             lines.append("三~十八层同本层。")
         _notes(Canvas(doc, place, floor.scale), "注", lines, at, layers.notes, width=160.0)
     notes = Canvas(doc, sheets.add("F-06", "消防设计说明", "", 100.0), 100.0)
-    _notes(notes, "消防设计说明", _fire_notes(s, n), (30000.0, 56000.0), layers.notes,
+    _notes(notes, "消防设计说明", _fire_notes(s, n, t.floors), (30000.0, 56000.0), layers.notes,
            width=500.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
+    return sheets
 
 
-def _site_fire_lines(s: Site) -> list[str]:
+def _site_fire_lines(s: Site, outline: Polygon) -> list[str]:
     x0, y0, x1, y1 = s.rescue.bounds
-    gap = s.rescue.distance(TOWER_OUTLINE) / 1000.0
+    gap = s.rescue.distance(outline) / 1000.0
     return [
-        "1. 沿建筑南侧设消防车道，宽6.0m，与城市道路连通。",
+        f"1. 沿建筑南侧设消防车道，宽{s.lane_width / 1000:.1f}m，与城市道路连通。",
         f"2. 消防车登高操作场地{(x1 - x0) / 1000:.1f}m×{(y1 - y0) / 1000:.1f}m，"
         f"靠建筑一侧距外墙{gap:.1f}m，坡度不大于3%。",
         "3. 场地与建筑之间不设妨碍登高操作的树木、架空管线等障碍物。",
@@ -316,16 +367,17 @@ def _max_door_to_exit(floor: Floor) -> float:
     return max(min(math.dist(e, x) for x in exits) for e in entrances) / 1000.0
 
 
-def _fire_notes(s: Site, n: TowerNumbers) -> list[str]:
+def _fire_notes(s: Site, n: TowerNumbers, floors: dict[str, Floor]) -> list[str]:
     b = n.compartments["-1"]
-    std = FLOORS["2"]
+    std = floors["2"]
     front = {sp.name: std.clear(sp) for sp in std.spaces if sp.name in ("合用前室", "前室")}
     fr = front["合用前室"]
     fx0, fy0, fx1, fy1 = fr.bounds
     return [
         f"一、建筑分类：二类高层住宅，建筑高度{n.height_m:.1f}m，地上{FLOORS_ABOVE}层，"
         f"地下{FLOORS_BELOW}层；耐火等级：一级。",
-        "二、总平面：沿建筑南侧设宽6.0m消防车道及消防车登高操作场地，详见消防总平面图。",
+        f"二、总平面：沿建筑南侧设宽{s.lane_width / 1000:.1f}m消防车道及消防车登高操作场地，"
+        "详见消防总平面图。",
         f"三、防火分区：全楼设自动喷水灭火系统（全保护）。地上每层1个防火分区，面积"
         f"{n.compartments['2'][0][1]:.2f}㎡（≤3000㎡）；地下每层{len(b)}个防火分区，面积分别为"
         + "、".join(f"{a:.2f}㎡" for _, a in b) + "（≤1000㎡）。",
@@ -337,11 +389,12 @@ def _fire_notes(s: Site, n: TowerNumbers) -> list[str]:
     ]
 
 
-def _civil(path: Path, n: TowerNumbers, seed: str) -> None:
+def _civil(path: Path, t: Tower, seed: str) -> Sheets:
+    n = t.numbers
     doc = new_document("R2013", ltscale=150.0)
     layers = CIVIL_DEFENCE
     sheets = Sheets(doc, layers.frame)
-    floor = FLOORS["-2"]
+    floor = t.floors["-2"]
     title = "地下二层人防平面图"
     sheet = sheets.add("R-01", title, "-2", floor.scale)
     c = Canvas(doc, _plan_origin(sheet, floor), floor.scale)
@@ -353,12 +406,13 @@ def _civil(path: Path, n: TowerNumbers, seed: str) -> None:
         "2. 防护密闭门、密闭门均向外开启。",
     ], at, layers.notes, width=160.0)
     notes = Canvas(doc, sheets.add("R-02", "人防设计说明", "", 100.0), 100.0)
-    _notes(notes, "人防设计说明", _civil_notes(n), (30000.0, 56000.0), layers.notes, width=500.0)
+    _notes(notes, "人防设计说明", _civil_notes(n, floor), (30000.0, 56000.0), layers.notes,
+           width=500.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
+    return sheets
 
 
-def _civil_notes(n: TowerNumbers) -> list[str]:
-    floor = FLOORS["-2"]
+def _civil_notes(n: TowerNumbers, floor: Floor) -> list[str]:
     main = next(e for e in floor.entrances if e.kind == "main")
     dist = box(*main.box).distance(TOWER_OUTLINE) / 1000.0
     blasts = "、".join(f"{z.shape.area / 1e6:.2f}㎡" for z in floor.blast_units)
@@ -401,10 +455,10 @@ def down_conductors() -> list[tuple[float, float]]:
     return [(x, y0) for x in DOWN_X] + [(x, y1) for x in reversed(DOWN_X)]
 
 
-def _mesh_cells() -> list[tuple[float, float]]:
+def _mesh_cells(mesh: Sequence[LineString]) -> list[tuple[float, float]]:
     """Sides (short, long) in metres of every mesh cell, for the notes."""
     out = []
-    for cell in polygonize(union_all(mesh_lines()).geoms):
+    for cell in polygonize(union_all(list(mesh)).geoms):
         rect = cell.minimum_rotated_rectangle
         xs = [p[0] for p in rect.exterior.coords]
         ys = [p[1] for p in rect.exterior.coords]
@@ -413,11 +467,12 @@ def _mesh_cells() -> list[tuple[float, float]]:
     return out
 
 
-def _lightning(path: Path, n: TowerNumbers, seed: str) -> None:
+def _lightning(path: Path, t: Tower, seed: str) -> Sheets:
+    n = t.numbers
     doc = new_document("R2018")
     layers = LIGHTNING
     sheets = Sheets(doc, layers.frame)
-    floor = FLOORS["RF"]
+    floor = t.floors["RF"]
     title = "屋顶防雷平面图"
     sheet = sheets.add("E-01", title, "RF", floor.scale)
     c = Canvas(doc, _plan_origin(sheet, floor), floor.scale)
@@ -429,11 +484,11 @@ def _lightning(path: Path, n: TowerNumbers, seed: str) -> None:
     for piece in floor.wall_pieces():
         c.polygon(piece, layers.wall)
     c.polygon(TOWER_OUTLINE, layers.roof)
-    for line in mesh_lines():
+    for line in t.mesh:
         pts = [(float(x), float(y)) for x, y in line.coords]
         closed = pts[0] == pts[-1]
         c.polyline(pts[:-1] if closed else pts, layers.air_termination, closed=closed)
-    for k, p in enumerate(down_conductors(), start=1):
+    for k, p in enumerate(t.down, start=1):
         c.circle(p, 200.0, layers.down_conductor)
         dy = -600.0 if p[1] < 0 else 600.0
         c.text(f"YX{k}", (p[0], p[1] + dy), layers.notes, size=2.5)
@@ -446,15 +501,17 @@ def _lightning(path: Path, n: TowerNumbers, seed: str) -> None:
         "——  接闪带 / 接闪网",
     ], at, layers.notes, width=160.0)
     notes = Canvas(doc, sheets.add("E-02", "防雷设计说明", "", 100.0), 100.0)
-    _notes(notes, "防雷设计说明", _lightning_notes(n), (30000.0, 56000.0), layers.notes,
-           width=500.0)
+    _notes(notes, "防雷设计说明", _lightning_notes(n, t.mesh, t.down), (30000.0, 56000.0),
+           layers.notes, width=500.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
+    return sheets
 
 
-def _lightning_notes(n: TowerNumbers) -> list[str]:
-    cells = _mesh_cells()
+def _lightning_notes(n: TowerNumbers, mesh: Sequence[LineString], down: Sequence[Point]
+                     ) -> list[str]:
+    cells = _mesh_cells(mesh)
     big = max(cells, key=lambda ab: ab[0] * ab[1])
-    pts = down_conductors()
+    pts = list(down)
     perimeter = TOWER_OUTLINE.exterior.length / 1000.0
     gaps = [math.dist(a, b) / 1000.0 for a, b in zip(pts, pts[1:] + pts[:1], strict=True)]
     return [
@@ -471,20 +528,36 @@ def _lightning_notes(n: TowerNumbers) -> list[str]:
     ]
 
 
-def _planning(path: Path, s: Site, n: TowerNumbers, seed: str) -> None:
+def _planning(path: Path, t: Tower, seed: str) -> Sheets:
+    s, n = t.site, t.numbers
     doc = new_document("R2000", ltscale=500.0)
     layers = PLANNING_LAYERS
     sheets = Sheets(doc, layers.frame)
     sheet = sheets.add("G-01", "总平面图", "", 500.0, paper="A2")
     sheet_canvas = Canvas(doc, sheet, 500.0)
     draw_site(Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0), sheet_canvas, s, n, layers,
-              planning=True)
-    draw_indicators(sheet_canvas, indicator_lines(s, n), layers.indicators, layers.notes,
-                    (215000.0, 190000.0))
+              planning=True, outline=t.site_outline, basement=t.site_basement,
+              floors_above=t.bldg_floors_above)
+    draw_indicators(sheet_canvas, _edited(indicator_lines(s, n), t.indicator_edits),
+                    layers.indicators, layers.notes, INDICATORS_AT)
     notes = Canvas(doc, sheets.add("G-02", "总图设计说明", "", 100.0), 100.0)
     _notes(notes, "总图设计说明", _planning_notes(s, n), (30000.0, 56000.0), layers.notes,
            width=500.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
+    return sheets
+
+
+INDICATORS_AT = (215000.0, 190000.0)
+"""Upper-left corner of the indicator table on the planning site plan (sheet mm)."""
+
+
+def _edited(lines: list[str], edits: Sequence[tuple[str, str]]) -> list[str]:
+    """Indicator lines with some values replaced: ``名称：值`` keeps its name, takes the value."""
+    out = list(lines)
+    for name, value in edits:
+        k = next(i for i, line in enumerate(out) if line.split("：")[0] == name)
+        out[k] = f"{name}：{value}"
+    return out
 
 
 def _planning_notes(s: Site, n: TowerNumbers) -> list[str]:
@@ -500,7 +573,7 @@ def _planning_notes(s: Site, n: TowerNumbers) -> list[str]:
         f"4. {NAME}楼：住宅，地上{FLOORS_ABOVE}层，地下{FLOORS_BELOW}层，建筑高度"
         f"{n.height_m:.1f}m，总建筑面积{n.gfa_m2:.2f}㎡，人防建筑面积{n.shelter_m2:.2f}㎡。",
         f"5. 用地面积{s.area_m2:.2f}㎡，绿地面积{s.green_m2:.2f}㎡，地面停车位{len(s.stalls)}个。",
-        "6. 沿建筑南侧设宽6.0m消防车道及消防车登高操作场地。",
+        f"6. 沿建筑南侧设宽{s.lane_width / 1000:.1f}m消防车道及消防车登高操作场地。",
     ]
 
 
@@ -560,21 +633,44 @@ FILES = (
     "fire/plans.dxf",
     "civil_defence/shelter.dxf",
     "lightning/roof.dxf",
+    "expected_findings.json",
 )
 """Every file of the package, relative to its folder, in the order they are written."""
 
 
+def write_expected(path: Path, findings: Sequence[dict[str, object]]) -> None:
+    """``expected_findings.json``: what the checkers should report, one object per finding."""
+    text = json.dumps(list(findings), ensure_ascii=False, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_package(folder: Path, t: Tower) -> Placements:
+    """Write the project files and the five drawings of ``t``; return the sheet placements.
+
+    The placements let the package with seeded violations locate each mistake in the model
+    space of the drawing that carries it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = f"lianshen-sample/{folder.name}"
+    (folder / "project.toml").write_text(_project_toml(t.numbers), encoding="utf-8",
+                                         newline="\n")
+    (folder / "layers.toml").write_text(LAYERS_TOML, encoding="utf-8", newline="\n")
+    writers = (
+        ("planning/site.dxf", _planning),
+        ("architecture/plans.dxf", _architecture),
+        ("fire/plans.dxf", _fire),
+        ("civil_defence/shelter.dxf", _civil),
+        ("lightning/roof.dxf", _lightning),
+    )
+    placed: Placements = {}
+    for rel, writer in writers:
+        sheets = writer(folder / rel, t, f"{seed}/{rel}")
+        placed[rel] = {no: x for no, x, _ in sheets.placed}
+    return placed
+
+
 def build(folder: Path) -> list[Path]:
     """Write the package into ``folder`` (created if needed); return the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    n = numbers()
-    s = site()
-    seed = f"lianshen-sample/{folder.name}"
-    (folder / "project.toml").write_text(_project_toml(n), encoding="utf-8", newline="\n")
-    (folder / "layers.toml").write_text(LAYERS_TOML, encoding="utf-8", newline="\n")
-    _planning(folder / "planning" / "site.dxf", s, n, seed + "/planning/site.dxf")
-    _architecture(folder / "architecture" / "plans.dxf", n, seed + "/architecture/plans.dxf")
-    _fire(folder / "fire" / "plans.dxf", s, n, seed + "/fire/plans.dxf")
-    _civil(folder / "civil_defence" / "shelter.dxf", n, seed + "/civil_defence/shelter.dxf")
-    _lightning(folder / "lightning" / "roof.dxf", n, seed + "/lightning/roof.dxf")
+    write_package(folder, clean_tower())
+    write_expected(folder / "expected_findings.json", [])
     return [folder / f for f in FILES]

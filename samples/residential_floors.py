@@ -373,7 +373,11 @@ def _basement_floor(key: str) -> Floor:
     entrances: tuple[Entrance, ...] = ()
     east_rest = C3_AXIS.difference(CORE_EAST).difference(S4)
     if key == "-1":
-        switch = box(-6000, -7800, 2400, -1800)
+        # The switch room sits against the west core so that the west bicycle store can have a
+        # second fire-wall door at its south end, and the east store has one at its north end:
+        # no point of either is farther than 25 m (the dead-end limit of a sprinklered
+        # high-rise, FIRE-013) from a door.
+        switch = box(4800, 9600, 12800, 15600)
         spaces += [
             Space("配电室", switch),
             Space("自行车库", rect_polygon(C1_AXIS.difference(S3))),
@@ -382,7 +386,9 @@ def _basement_floor(key: str) -> Floor:
         ]
         doors += [
             Door("FM甲1221", (-6000, 15000), "y", -1, +1, exit=True),
-            Door("FM甲1021", (-1800, -1800), "x", -1, -1),
+            Door("FM甲1221", (-6000, -6000), "y", -1, +1, exit=True),
+            Door("FM甲1221", (21200, 20400), "y", +1, -1, exit=True),
+            Door("FM甲1021", (8800, 9600), "x", -1, -1),
         ]
         furniture += [Item("BIKE", (-25000 + 800 * k, -6000)) for k in range(12)]
         title = "地下一层平面图"
@@ -505,12 +511,13 @@ class TowerNumbers:
     compartments: dict[str, list[tuple[str, float]]]
 
 
-def numbers() -> TowerNumbers:
-    """Every derived figure of the tower, from :data:`FLOORS`."""
+def numbers(floors: dict[str, Floor] | None = None) -> TowerNumbers:
+    """Every derived figure of the tower, from ``floors`` (default :data:`FLOORS`)."""
+    floors = FLOORS if floors is None else floors
     footprint = TOWER_OUTLINE.area / 1e6
     gfa = round(footprint, 2) * FLOORS_ABOVE
     basement = BASEMENT_OUTLINE.area / 1e6 * FLOORS_BELOW
-    b2 = FLOORS["-2"]
+    b2 = floors["-2"]
     shelter = sum(z.shape.area for z in b2.units) / 1e6
     usable = sum(p.area for _, p in b2.rooms("人员掩蔽区")) / 1e6
     capacity = int(math.floor(usable * 0.9 / 10.0) * 10)
@@ -523,7 +530,7 @@ def numbers() -> TowerNumbers:
     n = 1.0 * 0.1 * 30.0 * ae
     comps = {
         key: [(z.label, z.shape.area / 1e6) for z in f.compartments]
-        for key, f in FLOORS.items()
+        for key, f in floors.items()
         if f.compartments
     }
     return TowerNumbers(

@@ -85,6 +85,7 @@ class Site:
     playground: Polygon
     stalls: tuple[Polygon, ...]
     green: tuple[Polygon, ...]
+    lane_width: float = 6000.0
 
     @property
     def area_m2(self) -> float:
@@ -129,8 +130,18 @@ def _without_holes(geom: BaseGeometry) -> list[Polygon]:
     return out
 
 
-def site() -> Site:
-    """The site design."""
+def site(
+    *,
+    lane_width: float = 6000.0,
+    rescue: tuple[float, float, float, float] = (-1100.0, -16000.0, 40700.0, -6000.0),
+    extra_stalls: tuple[Polygon, ...] = (),
+) -> Site:
+    """The site design.
+
+    The keywords exist for the package with seeded violations, which draws the same site with a
+    narrower fire lane, a rescue site further from the wall and a few more stalls; the defaults
+    are the clean design.
+    """
     red = Polygon([(-45000, -24000), (62000, -24000), (62000, 40000), (54000, 48000),
                    (-45000, 48000)])
     inner = red.buffer(-PLANNING.setback_boundary_m * 1000, join_style="mitre")
@@ -143,8 +154,8 @@ def site() -> Site:
     )
     centre = LineString([(-75000, road_line - 12000), (95000, road_line - 12000)])
     lane = _clean(_buffer_path([(-39000, road_line), (-39000, -19000), (57000, -19000),
-                                (57000, road_line)], 3000).intersection(red))
-    rescue = box(-1100, -16000, 40700, -6000)
+                                (57000, road_line)], lane_width / 2).intersection(red))
+    rescue_site = box(*rescue)
     ring = _buffer_path([(-39000, -19000), (-39000, 38700), (57000, 38700), (57000, -19000)],
                         3000)
     internal = ring.difference(lane)
@@ -155,8 +166,8 @@ def site() -> Site:
         box(ROW_X0 + k * STALL[0], y0, ROW_X0 + (k + 1) * STALL[0], y1)
         for y0, y1 in ROW_Y
         for k in range(STALLS_PER_ROW)
-    )
-    hard = union_all([lane, internal, rescue, apron, *paths, playground, *stalls])
+    ) + extra_stalls
+    hard = union_all([lane, internal, rescue_site, apron, *paths, playground, *stalls])
     green = tuple(p for p in _without_holes(red.difference(hard)) if p.area > 5e6)
     return Site(
         redline=red,
@@ -164,7 +175,7 @@ def site() -> Site:
         road_edges=edges,
         road_centre=centre,
         lane=lane,
-        rescue=rescue,
+        rescue=rescue_site,
         internal_road=_clean(internal) if internal.geom_type == "Polygon" else _clean(
             max(internal.geoms, key=lambda g: g.area)
         ),
@@ -173,6 +184,7 @@ def site() -> Site:
         playground=playground,
         stalls=stalls,
         green=green,
+        lane_width=lane_width,
     )
 
 
@@ -209,14 +221,18 @@ def indicator_lines(s: Site, n: TowerNumbers) -> list[str]:
     ]
 
 
-def bldg_block(c: Canvas) -> str:
-    """The ``BLDG`` block: registration mark, building label and the standard's attributes."""
+def bldg_block(c: Canvas, floors_above: int = FLOORS_ABOVE) -> str:
+    """The ``BLDG`` block: registration mark, building label and the standard's attributes.
+
+    ``floors_above`` is the storey count of the visible label (``18F/-2``); it follows the
+    ``FLOORS_ABOVE`` attribute, which the package with seeded violations sets wrong.
+    """
     block, new = ensure_block(c.doc, "BLDG")
     if new:
         block.add_line((-1500, 0), (1500, 0))
         block.add_line((0, -1500), (0, 1500))
         block.add_text(
-            f"住宅楼 {FLOORS_ABOVE}F/-{FLOORS_BELOW}",
+            f"住宅楼 {floors_above}F/-{FLOORS_BELOW}",
             dxfattribs={"height": 1750, "style": "HZ", "insert": (15000, 5200)},
         )
         tags = ("NAME", "FLOORS_ABOVE", "FLOORS_BELOW", "HEIGHT", "USE", "GFA")
@@ -236,12 +252,17 @@ def draw_site(
     layers: LayerScheme,
     *,
     planning: bool,
+    outline: Polygon = TOWER_OUTLINE,
+    basement: Polygon = BASEMENT_OUTLINE,
+    floors_above: int = FLOORS_ABOVE,
 ) -> None:
     """Draw the site plan: ``c`` is placed and rotated with the building, ``sheet`` is not.
 
     ``planning`` draws the full planning site plan (green, parking, basement); otherwise the
     fire site plan (fire lane, rescue site and the outlines they refer to). Both share the same
     polygons, which is what the cross-drawing check of fire lanes and rescue sites expects.
+    ``outline``, ``basement`` and ``floors_above`` are what the site plan shows of the building;
+    the defaults agree with the floor plans.
     """
     c.polygon(s.redline, layers.redline)
     for edge in s.road_edges:
@@ -250,17 +271,17 @@ def draw_site(
     c.polyline([(float(x), float(y)) for x, y in s.road_centre.coords], layers.road,
                closed=False)
     c.polygon(s.control, layers.control_line)
-    c.polygon(TOWER_OUTLINE, layers.outline)
+    c.polygon(outline, layers.outline)
     c.polygon(s.internal_road, layers.road)
     c.polygon(s.lane, layers.lane)
     c.polygon(s.rescue, layers.rescue)
     c.insert(
-        bldg_block(c),
+        bldg_block(c, floors_above),
         (0.0, 0.0),
         layers.building_tag,
         attribs={
             "NAME": NAME,
-            "FLOORS_ABOVE": str(FLOORS_ABOVE),
+            "FLOORS_ABOVE": str(floors_above),
             "FLOORS_BELOW": str(FLOORS_BELOW),
             "HEIGHT": f"{n.height_m:.1f}",
             "USE": "residential",
@@ -270,8 +291,10 @@ def draw_site(
     )
     c.text(f"H={n.height_m:.1f}m", (19800, 2500), layers.notes, size=3.0)
     c.text("沂河路（城市主干道，道路红线宽24m）", (20000, -36000 + 2500), layers.notes, size=4.0)
-    c.text("消防车道（宽6.0m）", (20000, -19000), layers.notes, size=2.5)
-    c.text("消防车登高操作场地 41.8m×10.0m", (19800, -11000), layers.notes, size=2.5)
+    rx0, ry0, rx1, ry1 = s.rescue.bounds
+    c.text(f"消防车道（宽{s.lane_width / 1000:.1f}m）", (20000, -19000), layers.notes, size=2.5)
+    c.text(f"消防车登高操作场地 {(rx1 - rx0) / 1000:.1f}m×{(ry1 - ry0) / 1000:.1f}m",
+           ((rx0 + rx1) / 2, (ry0 + ry1) / 2), layers.notes, size=2.5)
     c.text("用地红线", (-44000, 20000), layers.notes, size=2.5, angle=90.0, align="BOTTOM_CENTER")
     c.text("建筑控制线", (-36500, 20000), layers.notes, size=2.5, angle=90.0,
            align="BOTTOM_CENTER")
@@ -284,10 +307,10 @@ def draw_site(
     # setbacks and the rescue site
     c.dim((19800, -100), (19800, -24000), (19800, -12000), layers.dims, angle=90.0)
     c.dim((-100, 4000), (-45000, 4000), (-20000, 4000), layers.dims)
-    c.dim((30000, -100), (30000, -6000), (30000, -3000), layers.dims, angle=90.0)
-    c.dim((-1100, -16000), (40700, -16000), (0, -17500), layers.dims)
+    c.dim((30000, -100), (30000, ry1), (30000, ry1 / 2), layers.dims, angle=90.0)
+    c.dim((rx0, ry0), (rx1, ry0), (0, ry0 - 1500), layers.dims)
     if planning:
-        c.polygon(BASEMENT_OUTLINE, layers.basement)
+        c.polygon(basement, layers.basement)
         for g in s.green:
             c.polygon(g, layers.green)
         for stall in s.stalls:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The run command: set up on embedded defaults (no external services), build the bundled sample
-# package and inspect every drawing of it.
+# package, show what intake reads from each drawing and run the full check on the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,9 +8,9 @@ bash scripts/setup.sh
 DATA_DIR="${LIANSHEN_DATA_DIR:-./var}"
 mkdir -p "$DATA_DIR/samples"
 .venv/bin/python -m samples.make_samples "$DATA_DIR/samples"
-status=0
-for dxf in "$DATA_DIR"/samples/residential_tower/*/*.dxf; do
-  .venv/bin/lianshen inspect "$dxf" || status=$?
+PACKAGE="$DATA_DIR/samples/residential_tower"
+for dxf in "$PACKAGE"/*/*.dxf; do
+  .venv/bin/lianshen inspect --no-progress "$dxf"
   echo
 done
-exit "$status"
+.venv/bin/lianshen check "$PACKAGE"

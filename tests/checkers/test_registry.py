@@ -43,3 +43,7 @@ def test_every_registered_rule_is_documented() -> None:
         assert rule.clause and rule.clause != "—", code
         for part in ("Fails when", "Passes when", "Known limits"):
             assert part in doc, f"{code}: docstring lacks '{part}'"
+
+
+def test_the_whole_catalogue_is_implemented() -> None:
+    assert sorted(load_all()) == sorted(_catalogue())
