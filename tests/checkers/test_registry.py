@@ -47,3 +47,10 @@ def test_every_registered_rule_is_documented() -> None:
 
 def test_the_whole_catalogue_is_implemented() -> None:
     assert sorted(load_all()) == sorted(_catalogue())
+
+
+def test_every_rule_has_fixtures_in_its_test_module() -> None:
+    tests = Path(__file__).resolve().parent
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tests.glob("test_*.py"))
+    missing = [code for code in load_all() if code not in text]
+    assert missing == [], f"rules without pass/fail fixtures: {missing}"
