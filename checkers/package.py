@@ -205,6 +205,7 @@ def load_package(
             except UnreadableDrawingError as exc:
                 loaded.refused.append((rel, exc))
                 continue
+            model.materialize()  # rules touch every geometry, often repeatedly
             drawing = Drawing(d, rel, model)
             drawings.append(drawing)
             loaded.intake += [(drawing, f) for f in model.findings]

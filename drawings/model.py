@@ -326,6 +326,15 @@ class DrawingModel:
     stats: Stats
     extents: tuple[float, float, float, float] | None = None
 
+    def materialize(self) -> None:
+        """Create every lazily kept geometry now, vectorised (before heavy geometric work)."""
+        stores: dict[int, GeometryStore] = {}
+        for o in self.objects:
+            if isinstance(o.shape, GeometryRef):
+                stores.setdefault(id(o.shape.store), o.shape.store)
+        for store in stores.values():
+            store.materialize()
+
     def group(self, name: str) -> tuple[SemanticObject, ...]:
         """All semantic objects of one logical layer group, e.g. ``"F-AREA"``."""
         return tuple(o for o in self.objects if o.group == name)

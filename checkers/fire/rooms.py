@@ -308,7 +308,8 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
     dwelling_doors = [
         d for d in all_doors if is_residential(f.use) and not is_basement(d.item.floor)
     ]
-    other_doors = [d for d in all_doors if d not in dwelling_doors]
+    dwelling_ids = {id(d) for d in dwelling_doors}
+    other_doors = [d for d in all_doors if id(d) not in dwelling_ids]
     measured = 0
     _, dead, row = evacuation_limits(f.use, high_rise, grade)
     dwelling_rooms = [
