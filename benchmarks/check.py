@@ -59,6 +59,7 @@ __all__ = [
     "INGEST",
     "PACKAGE_VERSION",
     "SizeResult",
+    "StoppedRun",
     "Targets",
     "TimedRun",
     "ensure_package",
@@ -84,6 +85,8 @@ SETUP = "benchmarks.check:load_context"
 #: The drawings of the sample package that receive a copy of the large plan.
 PLAN_FOLDERS = ("architecture", "fire")
 SAMPLE_NAME = "residential_tower"
+#: Prefix of the lines the checks child writes to stderr as each rule starts.
+_RULE_MARK = "@@rule@@ "
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -276,13 +279,21 @@ def run_timed(ctx: Any) -> TimedRun:
     rule (including turning its violations into findings) and the last rule ends when ``run``
     returns. Rules share the context's caches, so a rule that is first to need some objects
     pays for collecting them, exactly as in a real review.
+
+    The start of each rule is also written to stderr (``_RULE_MARK``), so that when a run is
+    stopped by the timeout the parent can still say which rule was running and what the
+    finished ones cost (``_where_stopped``).
     """
     from checkers.engine import run
 
     marks: list[tuple[str, float]] = []
+    start = time.perf_counter()
 
     def progress(rule: Any) -> None:
-        marks.append((rule.code, time.perf_counter()))
+        now = time.perf_counter()
+        marks.append((rule.code, now))
+        sys.stderr.write(f"{_RULE_MARK}{rule.code} {now - start:.6f} {time.time():.3f}\n")
+        sys.stderr.flush()
 
     result = run(ctx, progress=progress)
     end = time.perf_counter()
@@ -359,6 +370,66 @@ def _driver_with_setup() -> str:
     return driver.replace(_SETUP_ANCHOR, _SETUP_CODE + _SETUP_ANCHOR)
 
 
+class StoppedRun(MeasureError):
+    """A measured run stopped by the timeout.
+
+    ``at_least`` is how long the checks had been running when they were stopped (a lower bound
+    of their time), when the child got as far as the first rule; the table and the verdict use
+    it, so a size whose checks never finish still says by how much it misses the targets.
+    """
+
+    def __init__(self, spec: str, detail: str, at_least: float | None) -> None:
+        super().__init__(spec, detail)
+        self.at_least = at_least
+
+
+def _rule_marks(stderr: str) -> list[tuple[str, float, float]]:
+    """``(code, seconds into the checks, wall clock)`` of every rule start in the child's stderr."""
+    starts: list[tuple[str, float, float]] = []
+    for line in stderr.splitlines():
+        if line.startswith(_RULE_MARK):
+            code, *numbers = line[len(_RULE_MARK):].split()
+            try:
+                offset, clock = (float(x) for x in numbers)
+            except ValueError:
+                continue
+            starts.append((code, offset, clock))
+    return starts
+
+
+def _ran_at_least(stderr: str, now: float) -> float | None:
+    """Seconds the checks had run at wall-clock ``now``, from the last rule mark."""
+    starts = _rule_marks(stderr)
+    if not starts:
+        return None
+    _, began, clock = starts[-1]
+    return began + max(now - clock, 0.0)
+
+
+def _where_stopped(stderr: str, now: float | None = None) -> str:
+    """Which rule a stopped checks run was in, and the slowest of those that finished.
+
+    Each mark carries the rule's offset into the checks and the wall clock, so the checks time
+    up to ``now`` (the wall clock when the run was stopped) is known as a lower bound.
+    """
+    starts = _rule_marks(stderr)
+    if not starts:
+        return ""
+    done = sorted(
+        ((code, b - a) for (code, a, _), (_, b, _) in zip(starts, starts[1:], strict=False)),
+        key=lambda kv: -kv[1],
+    )
+    code, began, _ = starts[-1]
+    text = ""
+    at_least = None if now is None else _ran_at_least(stderr, now)
+    if at_least is not None:
+        text += f", checks ran at least {at_least:.1f} s"
+    text += f", stopped in {code} (started {began:.1f} s into the checks, after {len(done)} rules)"
+    if done:
+        text += "; slowest finished: " + ", ".join(f"{c} {t:.1f} s" for c, t in done[:3])
+    return text
+
+
 def run_prepared(
     spec: str,
     *args: Any,
@@ -386,7 +457,15 @@ def run_prepared(
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise MeasureError(spec, f"timed out after {timeout} s") from exc
+        partial = exc.stderr or ""
+        if isinstance(partial, bytes):
+            partial = partial.decode("utf-8", "replace")
+        now = time.time()
+        raise StoppedRun(
+            spec,
+            f"{partial[-4000:]}\ntimed out after {timeout} s" + _where_stopped(partial, now),
+            _ran_at_least(partial, now),
+        ) from exc
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(_measure._MARKER)]
     if proc.returncode != 0 or not lines:
         raise MeasureError(spec, proc.stderr[-4000:] or f"exit status {proc.returncode}")
@@ -426,12 +505,21 @@ class SizeResult:
     ingest: Measurement | None
     checks: Measurement | None
     error: str | None = None
+    #: Lower bound of the checks time when they were stopped by the timeout (``StoppedRun``).
+    checks_at_least: float | None = None
 
     @property
     def ratio(self) -> float | None:
         if self.ingest is None or self.checks is None or self.ingest.seconds <= 0:
             return None
         return self.checks.seconds / self.ingest.seconds
+
+    @property
+    def ratio_at_least(self) -> float | None:
+        """Lower bound of ``ratio`` when the checks were stopped before they finished."""
+        if self.checks is not None or self.checks_at_least is None or self.ingest is None:
+            return None
+        return self.checks_at_least / self.ingest.seconds if self.ingest.seconds > 0 else None
 
     @property
     def check_summary(self) -> dict[str, Any]:
@@ -468,6 +556,8 @@ class SizeResult:
             "checks": self.checks.to_dict() if self.checks else None,
             "error": self.error,
             "ratio": self.ratio,
+            "checks_at_least": self.checks_at_least,
+            "ratio_at_least": self.ratio_at_least,
             "rules": summary.get("rules"),
             "findings": summary.get("findings"),
             "not_checked": summary.get("not_checked"),
@@ -483,29 +573,47 @@ def growth(results: Sequence[SizeResult], targets: Targets = Targets()) -> list[
     ``log(t2/t1) / log(n2/n1)`` with n the package's entities: 1.0 is linear, and n log n
     between the 10k and 100k packages comes out near 1.09 (``nlogn_exponent``). ``exponent`` is
     ``None`` when the time at the larger size is under ``targets.min_seconds``: the checks are
-    negligible there and the ratio of two tiny times is timer noise.
+    negligible there and the ratio of two tiny times is timer noise. When the checks at the
+    larger size were stopped by the timeout, ``exponent_at_least`` bounds the exponent instead.
     """
-    measured = sorted((r for r in results if r.checks is not None), key=lambda r: r.entities)
+    usable = [r for r in results if r.checks is not None or r.checks_at_least is not None]
+    measured = sorted(usable, key=lambda r: r.entities)
     out = []
     for a, b in zip(measured, measured[1:], strict=False):
-        assert a.checks is not None and b.checks is not None
-        t1, t2 = a.checks.seconds, b.checks.seconds
+        if a.checks is None:  # the smaller size did not finish: nothing to compare against
+            continue
+        t1 = a.checks.seconds
+        t2 = b.checks.seconds if b.checks is not None else b.checks_at_least
+        assert t2 is not None
         exponent: float | None = None
+        at_least: float | None = None
         nlogn: float | None = None
         if b.entities > a.entities > 1:
             span = math.log(b.entities / a.entities)
             nlogn = 1 + math.log(math.log(b.entities) / math.log(a.entities)) / span
             if t2 >= targets.min_seconds:
-                exponent = math.inf if t1 <= 0 else math.log(t2 / t1) / span
+                value = math.inf if t1 <= 0 else math.log(t2 / t1) / span
+                if b.checks is not None:
+                    exponent = value
+                else:
+                    at_least = value
         out.append({
             "from": _label(a.size), "to": _label(b.size), "seconds": [t1, t2],
-            "entities": [a.entities, b.entities], "exponent": exponent, "nlogn_exponent": nlogn,
+            "entities": [a.entities, b.entities], "exponent": exponent,
+            "exponent_at_least": at_least, "nlogn_exponent": nlogn,
         })
     return out
 
 
 def _fmt(value: float | None, pattern: str) -> str:
     return "-" if value is None else format(value, pattern)
+
+
+def _bounded(value: float | None, at_least: float | None, pattern: str) -> str:
+    """A figure, or ``>x`` when only a lower bound is known (checks stopped by the timeout)."""
+    if value is None and at_least is not None:
+        return ">" + format(at_least, pattern)
+    return _fmt(value, pattern)
 
 
 def render_table(results: Sequence[SizeResult]) -> str:
@@ -521,8 +629,8 @@ def render_table(results: Sequence[SizeResult]) -> str:
             _label(r.size),
             f"{r.entities:,}",
             _fmt(r.ingest.seconds if r.ingest else None, ".2f"),
-            _fmt(r.checks.seconds if r.checks else None, ".3f"),
-            _fmt(r.ratio, ".3f"),
+            _bounded(r.checks.seconds if r.checks else None, r.checks_at_least, ".3f"),
+            _bounded(r.ratio, r.ratio_at_least, ".3f"),
             str(summary.get("rules", "-")),
             str(summary.get("findings", "-")),
             str(summary.get("not_checked", "-")),
@@ -595,6 +703,12 @@ def verdict(results: Sequence[SizeResult], targets: Targets = Targets()) -> tupl
     at = next((r for r in results if r.size == targets.at_size), None)
     if at is None:
         parts.append(f"at {_label(targets.at_size)}: not measured")
+    elif at.ratio is None and at.ratio_at_least is not None:
+        ok = False
+        parts.append(
+            f"at {_label(targets.at_size)}: checks stopped by the timeout, > "
+            f"{at.ratio_at_least:.3f}x ingest (target <= {targets.ratio:.2f}x, NOT met)"
+        )
     elif at.ratio is None:
         ok = False
         parts.append(f"at {_label(targets.at_size)}: not measured (run failed)")
@@ -611,6 +725,15 @@ def verdict(results: Sequence[SizeResult], targets: Targets = Targets()) -> tupl
     for g in steps:
         span = f"growth {g['from']}->{g['to']}"
         nlogn = _fmt(g["nlogn_exponent"], ".2f")
+        if g["exponent_at_least"] is not None:
+            met = g["exponent_at_least"] <= targets.growth
+            parts.append(
+                f"{span}: checks stopped by the timeout, exponent >= {g['exponent_at_least']:.2f} "
+                f"(n log n here {nlogn}; target <= {targets.growth:.2f}, "
+                f"{'not known' if met else 'NOT met'})"
+            )
+            ok = False
+            continue
         if g["exponent"] is None:
             parts.append(f"{span}: checks under {targets.min_seconds:g} s, not judged")
             continue
@@ -654,6 +777,7 @@ def bench_size(
     ingest: list[Sample] = []
     checks: list[Sample] = []
     error: str | None = None
+    at_least: float | None = None
     for i in range(repeat):
         try:
             step(f"{label}: ingest run {i + 1}/{repeat}")
@@ -663,6 +787,9 @@ def bench_size(
             checks.append(run_prepared(CHECKS, str(root), setup=SETUP,
                                        summary="benchmarks.check:summarize_checks",
                                        timeout=timeout))
+        except StoppedRun as exc:
+            error, at_least = str(exc), exc.at_least
+            break
         except MeasureError as exc:
             error = str(exc)
             break
@@ -679,6 +806,7 @@ def bench_size(
         ingest=from_samples(INGEST, [root.name], ingest) if ingest else None,
         checks=from_samples(CHECKS, [root.name], checks) if checks else None,
         error=error,
+        checks_at_least=None if checks else at_least,
     )
 
 
