@@ -184,7 +184,7 @@ def _source(door: Door, poly: BaseGeometry) -> tuple[float, float]:
 def _dwellings(
     all_doors: list[Door],
     all_rooms: list[tuple[Item, str]],
-    solid: dict[tuple[str, int | None], BaseGeometry],
+    solid: dict[tuple[str, int | None], _Solid],
 ) -> list[tuple[list[Item], list[Door], list[Door], list[BaseGeometry]]]:
     """Dwellings: rooms joined by doors between non-common rooms, or touching each other (an
     opening without a door), found with union-find; with their internal and entrance doors."""
@@ -253,13 +253,26 @@ def _dwellings(
     ]
 
 
-def _opening_between(a: Item, b: Item, solid: BaseGeometry | None) -> BaseGeometry | None:
+class _Solid:
+    """Walls and rooms of one sheet, indexed: each opening test unions only the nearby parts,
+    so the cost per pair of rooms does not grow with the size of the sheet."""
+
+    def __init__(self, parts: Sequence[BaseGeometry]) -> None:
+        self.parts = np.asarray(list(parts), dtype=object)
+        self.tree = shapely.STRtree(self.parts)
+
+    def near(self, area: BaseGeometry) -> BaseGeometry:
+        """The union of the parts that meet ``area``."""
+        return shapely.union_all(self.parts[self.tree.query(area)])
+
+
+def _opening_between(a: Item, b: Item, solid: _Solid | None) -> BaseGeometry | None:
     """The doorless opening (门洞) in the wall between two rooms, if there is one: the space
     within ``BRIDGE_M`` of both rooms that is neither wall nor any room."""
     if solid is None:
         return None
     strip = a.geometry.buffer(BRIDGE_M).intersection(b.geometry.buffer(BRIDGE_M))
-    free = strip.difference(solid)
+    free = strip.difference(solid.near(strip))
     parts = [g for g in shapely.get_parts(free) if g.area >= MIN_OPENING_M2]
     return max(parts, key=lambda g: g.area) if parts else None
 
@@ -317,12 +330,12 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
         for r, n in labelled_areas(ctx, "fire", "A-AREA", "A-AREA-IDEN")
         if is_residential(f.use) and not is_basement(r.floor)
     ]
-    solid: dict[tuple[str, int | None], BaseGeometry] = {}
+    solid_parts: dict[tuple[str, int | None], list[BaseGeometry]] = {}
     for key, items in by_sheet(ctx.items("fire", "A-WALL", closed=True, texts=False)).items():
-        solid[key] = shapely.union_all([i.geometry for i in items])
+        solid_parts.setdefault(key, []).extend(i.geometry for i in items)
     for key, items in by_sheet([r for r, _ in dwelling_rooms]).items():
-        rooms_union = shapely.union_all([i.geometry for i in items])
-        solid[key] = rooms_union if key not in solid else solid[key].union(rooms_union)
+        solid_parts.setdefault(key, []).extend(i.geometry for i in items)
+    solid = {key: _Solid(geoms) for key, geoms in solid_parts.items()}
     for members, inner, entrances, gaps in _dwellings(dwelling_doors, dwelling_rooms, solid):
         if not entrances:
             continue
