@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ezdxf.document import Drawing
 from shapely import union_all
@@ -76,37 +77,105 @@ STAMP = datetime(2025, 3, 18, 9, 0, tzinfo=UTC)
 SHEET_GAP = 20000.0
 
 ARCHITECTURE = LayerScheme(
-    frame="图框", dims="PUB_DIM", notes="标注文字", furniture="FURNITURE",
-    wall="WALL", column="COLUMN", door="DOOR_FIRE", door_iden="DOOR_FIRE_TEXT",
-    window="WINDOW", window_iden="WINDOW_TEXT", stair="STAIR", lift="EVTR", fixture="LATRINE",
-    room="SPACE", room_iden="SPACE", axis="DOTE", axis_iden="AXIS_TEXT",
+    frame="图框",
+    dims="PUB_DIM",
+    notes="标注文字",
+    furniture="FURNITURE",
+    wall="WALL",
+    column="COLUMN",
+    door="DOOR_FIRE",
+    door_iden="DOOR_FIRE_TEXT",
+    window="WINDOW",
+    window_iden="WINDOW_TEXT",
+    stair="STAIR",
+    lift="EVTR",
+    fixture="LATRINE",
+    room="SPACE",
+    room_iden="SPACE",
+    axis="DOTE",
+    axis_iden="AXIS_TEXT",
 )
 FIRE = LayerScheme(
-    frame="G-ANNO-TTLB", dims="A-ANNO-DIMS", notes="A-ANNO-TEXT", furniture="A-FURN",
-    wall="A-WALL", column="A-COLU", door="A-DOOR", door_iden="A-DOOR-IDEN",
-    window="A-WIND", window_iden="A-WIND-IDEN", stair="A-STRS", lift="A-EVTR", fixture="A-FIXT",
-    room="AD-AREA-OUTL", room_iden="AD-NAME-ROOM", axis="A-DOTE", axis_iden="A-AXIS-IDEN",
-    compartment="F-AREA", exit="F-EXIT", stair_core="F-STRS", front_room="F-FRNT",
-    fire_lift="F-EVTR", lane="F-LANE", rescue="F-SITE", redline="A-REDL",
-    road_redline="A-ROAD-RED", control_line="A-REDL-ARCH", outline="A-MAST-ROOF",
-    basement="A-MAST-BASE", building_tag="A-ANNO-BLDG", road="A-ANNO-ROAD",
+    frame="G-ANNO-TTLB",
+    dims="A-ANNO-DIMS",
+    notes="A-ANNO-TEXT",
+    furniture="A-FURN",
+    wall="A-WALL",
+    column="A-COLU",
+    door="A-DOOR",
+    door_iden="A-DOOR-IDEN",
+    window="A-WIND",
+    window_iden="A-WIND-IDEN",
+    stair="A-STRS",
+    lift="A-EVTR",
+    fixture="A-FIXT",
+    room="AD-AREA-OUTL",
+    room_iden="AD-NAME-ROOM",
+    axis="A-DOTE",
+    axis_iden="A-AXIS-IDEN",
+    compartment="F-AREA",
+    exit="F-EXIT",
+    stair_core="F-STRS",
+    front_room="F-FRNT",
+    fire_lift="F-EVTR",
+    lane="F-LANE",
+    rescue="F-SITE",
+    redline="A-REDL",
+    road_redline="A-ROAD-RED",
+    control_line="A-REDL-ARCH",
+    outline="A-MAST-ROOF",
+    basement="A-MAST-BASE",
+    building_tag="A-ANNO-BLDG",
+    road="A-ANNO-ROAD",
 )
 CIVIL_DEFENCE = LayerScheme(
-    frame="G-ANNO-TTLB", dims="A-ANNO-DIMS", notes="A-ANNO-TEXT",
-    wall="A-WALL", column="A-COLU", door="A-DOOR", door_iden="A-DOOR-IDEN",
-    window="A-WIND", window_iden="A-WIND-IDEN", stair="A-STRS", lift="A-EVTR",
-    room="房间轮廓", room_iden="房间名称", axis="A-DOTE", axis_iden="A-AXIS-IDEN",
-    unit="R-UNIT", blast_unit="R-BLST", entrance="R-ENTR",
+    frame="G-ANNO-TTLB",
+    dims="A-ANNO-DIMS",
+    notes="A-ANNO-TEXT",
+    wall="A-WALL",
+    column="A-COLU",
+    door="A-DOOR",
+    door_iden="A-DOOR-IDEN",
+    window="A-WIND",
+    window_iden="A-WIND-IDEN",
+    stair="A-STRS",
+    lift="A-EVTR",
+    room="房间轮廓",
+    room_iden="房间名称",
+    axis="A-DOTE",
+    axis_iden="A-AXIS-IDEN",
+    unit="R-UNIT",
+    blast_unit="R-BLST",
+    entrance="R-ENTR",
 )
 PLANNING_LAYERS = LayerScheme(
-    frame="图框", dims="尺寸标注", notes="标注文字",
-    redline="用地红线", road_redline="道路红线", control_line="建筑控制线", outline="建筑轮廓",
-    basement="地下室轮廓", green="绿地", parking="车位", indicators="经济技术指标",
-    lane="消防车道", rescue="登高场地", building_tag="楼号", road="道路", paving="铺装",
+    frame="图框",
+    dims="尺寸标注",
+    notes="标注文字",
+    redline="用地红线",
+    road_redline="道路红线",
+    control_line="建筑控制线",
+    outline="建筑轮廓",
+    basement="地下室轮廓",
+    green="绿地",
+    parking="车位",
+    indicators="经济技术指标",
+    lane="消防车道",
+    rescue="登高场地",
+    building_tag="楼号",
+    road="道路",
+    paving="铺装",
 )
 LIGHTNING = LayerScheme(
-    frame="图框", dims="尺寸标注", notes="标注文字", wall="WALL", axis="DOTE",
-    axis_iden="AXIS_TEXT", roof="屋面轮廓", air_termination="接闪带", down_conductor="引下线",
+    frame="图框",
+    dims="尺寸标注",
+    notes="标注文字",
+    wall="WALL",
+    axis="DOTE",
+    axis_iden="AXIS_TEXT",
+    roof="屋面轮廓",
+    air_termination="接闪带",
+    down_conductor="引下线",
 )
 LAYER_SCHEMES: dict[str, LayerScheme] = {
     "planning": PLANNING_LAYERS,
@@ -120,8 +189,14 @@ LAYER_SCHEMES: dict[str, LayerScheme] = {
 UNMAPPED: dict[str, tuple[str, ...]] = {
     "planning": ("Defpoints", "尺寸标注", "图框", "标注文字", "楼号", "道路", "铺装"),
     "architecture": ("Defpoints", "FURNITURE", "PUB_DIM", "图框", "标注文字"),
-    "fire": ("A-ANNO-BLDG", "A-ANNO-DIMS", "A-ANNO-ROAD", "A-ANNO-TEXT", "Defpoints",
-             "G-ANNO-TTLB"),
+    "fire": (
+        "A-ANNO-BLDG",
+        "A-ANNO-DIMS",
+        "A-ANNO-ROAD",
+        "A-ANNO-TEXT",
+        "Defpoints",
+        "G-ANNO-TTLB",
+    ),
     "civil_defence": ("A-ANNO-DIMS", "A-ANNO-TEXT", "Defpoints", "G-ANNO-TTLB"),
     "lightning": ("Defpoints", "尺寸标注", "图框", "标注文字"),
 }
@@ -190,9 +265,19 @@ class Sheets:
         origin = Xform(self.x, 0.0)
         sheet = Canvas(self.doc, origin, scale)
         sheet.insert(
-            frame, (0.0, 0.0), self.layer, xscale=scale, yscale=scale,
-            attribs={"SHEET_NO": no, "TITLE": title, "FLOOR": floor, "SCALE": f"1:{int(scale)}",
-                     "PROJECT": PROJECT, "DATE": "2025.03"},
+            frame,
+            (0.0, 0.0),
+            self.layer,
+            xscale=scale,
+            yscale=scale,
+            attribs={
+                "SHEET_NO": no,
+                "TITLE": title,
+                "FLOOR": floor,
+                "SCALE": f"1:{int(scale)}",
+                "PROJECT": PROJECT,
+                "DATE": "2025.03",
+            },
         )
         self.placed.append((no, self.x, scale))
         self.x += p.width * scale + SHEET_GAP
@@ -205,8 +290,14 @@ def _mtext(title: str, lines: Sequence[str]) -> str:
     return "\\P".join([head, *lines])
 
 
-def _notes(c: Canvas, title: str, lines: Sequence[str], at: tuple[float, float], layer: str,
-           width: float = 230.0) -> None:
+def _notes(
+    c: Canvas,
+    title: str,
+    lines: Sequence[str],
+    at: tuple[float, float],
+    layer: str,
+    width: float = 230.0,
+) -> None:
     c.mtext(_mtext(title, lines), at, layer, size=3.5, width=width)
 
 
@@ -246,10 +337,10 @@ def _architecture(path: Path, t: Tower, seed: str) -> Sheets:
     layers = ARCHITECTURE
     sheets = Sheets(doc, layers.frame)
     notes = Canvas(doc, sheets.add("A-01", "建筑设计说明", "", 100.0), 100.0)
-    _notes(notes, "建筑设计说明", _architecture_notes(n), (30000.0, 56000.0), layers.notes,
-           width=380.0)
-    _notes(notes, "门窗表", _door_schedule(t.floors), (30000.0, 30000.0), layers.notes,
-           width=380.0)
+    _notes(
+        notes, "建筑设计说明", _architecture_notes(n), (30000.0, 56000.0), layers.notes, width=380.0
+    )
+    _notes(notes, "门窗表", _door_schedule(t.floors), (30000.0, 30000.0), layers.notes, width=380.0)
     plans = (
         ("A-02", "-2", "地下二层平面图", "-2"),
         ("A-03", "-1", "地下一层平面图", "-1"),
@@ -266,12 +357,13 @@ def _architecture(path: Path, t: Tower, seed: str) -> Sheets:
         place, at = _side_notes_at(sheet, floor)
         extra = ["三~十八层同本层。"] if key == "2" else []
         if key == "RF":
-            lines = [f"屋面结构标高{n.roof_level_m:.3f}，女儿墙顶标高"
-                     f"{n.roof_level_m + PARAPET / 1000:.3f}；屋面排水坡度2%。",
-                     "突出屋面的楼梯间及电梯机房面积不超过屋面面积的1/4。"]
+            lines = [
+                f"屋面结构标高{n.roof_level_m:.3f}，女儿墙顶标高"
+                f"{n.roof_level_m + PARAPET / 1000:.3f}；屋面排水坡度2%。",
+                "突出屋面的楼梯间及电梯机房面积不超过屋面面积的1/4。",
+            ]
         else:
-            lines = [_floor_area_note(floor) + "。", *extra,
-                     "卫生间、厨房地面比同层楼地面低20mm。"]
+            lines = [_floor_area_note(floor) + "。", *extra, "卫生间、厨房地面比同层楼地面低20mm。"]
         _notes(Canvas(doc, place, floor.scale), "注", lines, at, layers.notes, width=160.0)
     write_dxf(doc, path, stamp=STAMP, seed=seed)
     return sheets
@@ -321,10 +413,23 @@ def _fire(path: Path, t: Tower, seed: str) -> Sheets:
     sheets = Sheets(doc, layers.frame)
     sheet = sheets.add("F-01", "消防总平面图", "", 500.0, paper="A2")
     sheet_canvas = Canvas(doc, sheet, 500.0)
-    draw_site(Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0), sheet_canvas, s, n, layers,
-              planning=False, outline=t.site_outline)
-    _notes(sheet_canvas, "消防车道及登高操作场地", _site_fire_lines(s, t.site_outline),
-           (215000.0, 195000.0), layers.notes, width=140.0)
+    draw_site(
+        Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0),
+        sheet_canvas,
+        s,
+        n,
+        layers,
+        planning=False,
+        outline=t.site_outline,
+    )
+    _notes(
+        sheet_canvas,
+        "消防车道及登高操作场地",
+        _site_fire_lines(s, t.site_outline),
+        (215000.0, 195000.0),
+        layers.notes,
+        width=140.0,
+    )
     plans = (
         ("F-02", "-2", "地下二层防火分区平面图", "-2"),
         ("F-03", "-1", "地下一层防火分区平面图", ""),  # storey read from the title
@@ -343,8 +448,14 @@ def _fire(path: Path, t: Tower, seed: str) -> Sheets:
             lines.append("三~十八层同本层。")
         _notes(Canvas(doc, place, floor.scale), "注", lines, at, layers.notes, width=160.0)
     notes = Canvas(doc, sheets.add("F-06", "消防设计说明", "", 100.0), 100.0)
-    _notes(notes, "消防设计说明", _fire_notes(s, n, t.floors), (30000.0, 56000.0), layers.notes,
-           width=500.0)
+    _notes(
+        notes,
+        "消防设计说明",
+        _fire_notes(s, n, t.floors),
+        (30000.0, 56000.0),
+        layers.notes,
+        width=500.0,
+    )
     write_dxf(doc, path, stamp=STAMP, seed=seed)
     return sheets
 
@@ -380,7 +491,8 @@ def _fire_notes(s: Site, n: TowerNumbers, floors: dict[str, Floor]) -> list[str]
         "详见消防总平面图。",
         f"三、防火分区：全楼设自动喷水灭火系统（全保护）。地上每层1个防火分区，面积"
         f"{n.compartments['2'][0][1]:.2f}㎡（≤3000㎡）；地下每层{len(b)}个防火分区，面积分别为"
-        + "、".join(f"{a:.2f}㎡" for _, a in b) + "（≤1000㎡）。",
+        + "、".join(f"{a:.2f}㎡" for _, a in b)
+        + "（≤1000㎡）。",
         f"四、安全疏散：每层设2部防烟楼梯间，合用前室{fr.area / 1e6:.2f}㎡"
         f"（短边{min(fx1 - fx0, fy1 - fy0) / 1000:.1f}m），前室{front['前室'].area / 1e6:.2f}㎡；"
         f"消防电梯1部。户门至最近安全出口的直线距离最大{_max_door_to_exit(std):.1f}m。",
@@ -401,13 +513,21 @@ def _civil(path: Path, t: Tower, seed: str) -> Sheets:
     draw_floor(c, floor, layers, PlanOptions(furniture=False, room_areas=True, civil=True))
     _plan_title(c, floor, title, layers.notes)
     place, at = _side_notes_at(sheet, floor)
-    _notes(Canvas(doc, place, floor.scale), "注", [
-        "1. 图中虚线范围为防护单元及抗爆单元。",
-        "2. 防护密闭门、密闭门均向外开启。",
-    ], at, layers.notes, width=160.0)
+    _notes(
+        Canvas(doc, place, floor.scale),
+        "注",
+        [
+            "1. 图中虚线范围为防护单元及抗爆单元。",
+            "2. 防护密闭门、密闭门均向外开启。",
+        ],
+        at,
+        layers.notes,
+        width=160.0,
+    )
     notes = Canvas(doc, sheets.add("R-02", "人防设计说明", "", 100.0), 100.0)
-    _notes(notes, "人防设计说明", _civil_notes(n, floor), (30000.0, 56000.0), layers.notes,
-           width=500.0)
+    _notes(
+        notes, "人防设计说明", _civil_notes(n, floor), (30000.0, 56000.0), layers.notes, width=500.0
+    )
     write_dxf(doc, path, stamp=STAMP, seed=seed)
     return sheets
 
@@ -442,8 +562,9 @@ def mesh_lines() -> list[LineString]:
     lines += [LineString([(x, y0), (x, y1)]) for x in MESH_X]
     lines += [LineString([(x0, y), (x1, y)]) for y in MESH_Y]
     lines += [
-        LineString([(12700, y1), (12700, 9500), (15700, 9500), (15700, 12500), (21300, 12500),
-                    (21300, y1)]),
+        LineString(
+            [(12700, y1), (12700, 9500), (15700, 9500), (15700, 12500), (21300, 12500), (21300, y1)]
+        ),
         LineString([(23900, y1), (23900, 9500), (26900, 9500), (26900, y1)]),
     ]
     return lines
@@ -476,8 +597,9 @@ def _lightning(path: Path, t: Tower, seed: str) -> Sheets:
     title = "屋顶防雷平面图"
     sheet = sheets.add("E-01", title, "RF", floor.scale)
     c = Canvas(doc, _plan_origin(sheet, floor), floor.scale)
-    c.axis_grid(floor.xs, floor.ys, axis_layer=layers.axis, label_layer=layers.axis_iden,
-                overshoot=24.0)
+    c.axis_grid(
+        floor.xs, floor.ys, axis_layer=layers.axis, label_layer=layers.axis_iden, overshoot=24.0
+    )
     xs = [x for _, x in floor.xs]
     c.dim((xs[0], 0.0), (xs[-1], 0.0), (xs[0], -1900.0), layers.dims)
     c.dim((0.0, 0.0), (0.0, 15600.0), (-1900.0, 0.0), layers.dims, angle=90.0)
@@ -496,19 +618,33 @@ def _lightning(path: Path, t: Tower, seed: str) -> Sheets:
     c.text("屋面接闪网格", (3300.0, 11500.0), layers.notes, size=2.5)
     _plan_title(c, floor, title, layers.notes)
     place, at = _side_notes_at(sheet, floor)
-    _notes(Canvas(doc, place, floor.scale), "图例", [
-        "●  引下线（利用柱内主筋）",
-        "——  接闪带 / 接闪网",
-    ], at, layers.notes, width=160.0)
+    _notes(
+        Canvas(doc, place, floor.scale),
+        "图例",
+        [
+            "●  引下线（利用柱内主筋）",
+            "——  接闪带 / 接闪网",
+        ],
+        at,
+        layers.notes,
+        width=160.0,
+    )
     notes = Canvas(doc, sheets.add("E-02", "防雷设计说明", "", 100.0), 100.0)
-    _notes(notes, "防雷设计说明", _lightning_notes(n, t.mesh, t.down), (30000.0, 56000.0),
-           layers.notes, width=500.0)
+    _notes(
+        notes,
+        "防雷设计说明",
+        _lightning_notes(n, t.mesh, t.down),
+        (30000.0, 56000.0),
+        layers.notes,
+        width=500.0,
+    )
     write_dxf(doc, path, stamp=STAMP, seed=seed)
     return sheets
 
 
-def _lightning_notes(n: TowerNumbers, mesh: Sequence[LineString], down: Sequence[Point]
-                     ) -> list[str]:
+def _lightning_notes(
+    n: TowerNumbers, mesh: Sequence[LineString], down: Sequence[Point]
+) -> list[str]:
     cells = _mesh_cells(mesh)
     big = max(cells, key=lambda ab: ab[0] * ab[1])
     pts = list(down)
@@ -535,14 +671,28 @@ def _planning(path: Path, t: Tower, seed: str) -> Sheets:
     sheets = Sheets(doc, layers.frame)
     sheet = sheets.add("G-01", "总平面图", "", 500.0, paper="A2")
     sheet_canvas = Canvas(doc, sheet, 500.0)
-    draw_site(Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0), sheet_canvas, s, n, layers,
-              planning=True, outline=t.site_outline, basement=t.site_basement,
-              floors_above=t.bldg_floors_above)
-    draw_indicators(sheet_canvas, _edited(indicator_lines(s, n), t.indicator_edits),
-                    layers.indicators, layers.notes, INDICATORS_AT)
+    draw_site(
+        Canvas(doc, site_xform((sheet.dx, sheet.dy)), 500.0),
+        sheet_canvas,
+        s,
+        n,
+        layers,
+        planning=True,
+        outline=t.site_outline,
+        basement=t.site_basement,
+        floors_above=t.bldg_floors_above,
+    )
+    draw_indicators(
+        sheet_canvas,
+        _edited(indicator_lines(s, n), t.indicator_edits),
+        layers.indicators,
+        layers.notes,
+        INDICATORS_AT,
+    )
     notes = Canvas(doc, sheets.add("G-02", "总图设计说明", "", 100.0), 100.0)
-    _notes(notes, "总图设计说明", _planning_notes(s, n), (30000.0, 56000.0), layers.notes,
-           width=500.0)
+    _notes(
+        notes, "总图设计说明", _planning_notes(s, n), (30000.0, 56000.0), layers.notes, width=500.0
+    )
     write_dxf(doc, path, stamp=STAMP, seed=seed)
     return sheets
 
@@ -582,12 +732,26 @@ def _planning_notes(s: Site, n: TowerNumbers) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _project_toml(n: TowerNumbers) -> str:
-    p = PLANNING
+def project_toml(
+    *,
+    project: str,
+    name: str,
+    use: str,
+    planning: Any,
+    height_m: float,
+    floors_above: int,
+    floors_below: int,
+    gfa_m2: float,
+    capacity: int,
+    lightning_class: int,
+    lightning_n: float,
+) -> str:
+    """``project.toml`` of a sample package (submission standard §5, catalogue names)."""
+    p = planning
     return f"""\
 # 送审项目参数 (submission standard section 5); names from the rule catalogue.
 [project]
-name = "{PROJECT}"
+name = "{project}"
 code_edition = "2025"
 drawing_unit = "mm"
 retrofit = false
@@ -601,14 +765,14 @@ setback_road_m = {p.setback_road_m}
 setback_boundary_m = {p.setback_boundary_m}
 parking_per_100m2 = {p.parking_per_100m2}
 
-[building."{NAME}"]
-use = "residential"
-height_m = {n.height_m:.1f}
-floors_above = {FLOORS_ABOVE}
-floors_below = {FLOORS_BELOW}
-gross_floor_area_m2 = {n.gfa_m2:.2f}
+[building."{name}"]
+use = "{use}"
+height_m = {height_m:.1f}
+floors_above = {floors_above}
+floors_below = {floors_below}
+gross_floor_area_m2 = {gfa_m2:.2f}
 
-[fire."{NAME}"]
+[fire."{name}"]
 building_class = "class2"
 resistance_grade = 1
 sprinklers = "full"
@@ -616,13 +780,29 @@ sprinklers = "full"
 [civil_defence]
 rule = "ground_floor_area"
 use = "personnel_shelter"
-capacity_persons = {n.capacity}
+capacity_persons = {capacity}
 collapse_factor = 0.5
 
 [lightning]
-class_declared = 2
-n_per_year = {n.lightning_n:.3f}
+class_declared = {lightning_class}
+n_per_year = {lightning_n:.3f}
 """
+
+
+def _project_toml(n: TowerNumbers) -> str:
+    return project_toml(
+        project=PROJECT,
+        name=NAME,
+        use="residential",
+        planning=PLANNING,
+        height_m=n.height_m,
+        floors_above=FLOORS_ABOVE,
+        floors_below=FLOORS_BELOW,
+        gfa_m2=n.gfa_m2,
+        capacity=n.capacity,
+        lightning_class=2,
+        lightning_n=n.lightning_n,
+    )
 
 
 FILES = (
@@ -652,8 +832,7 @@ def write_package(folder: Path, t: Tower) -> Placements:
     """
     folder.mkdir(parents=True, exist_ok=True)
     seed = f"lianshen-sample/{folder.name}"
-    (folder / "project.toml").write_text(_project_toml(t.numbers), encoding="utf-8",
-                                         newline="\n")
+    (folder / "project.toml").write_text(_project_toml(t.numbers), encoding="utf-8", newline="\n")
     (folder / "layers.toml").write_text(LAYERS_TOML, encoding="utf-8", newline="\n")
     writers = (
         ("planning/site.dxf", _planning),
