@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from checkers.engine import run
-from checkers.findings import Finding
 from checkers.package import PackageError, load_package, open_package
 from drawings.limits import limits_from_env
 from drawings.model import IntakeFinding, Severity
@@ -155,8 +154,3 @@ def _run(ctx: Any, progress: bool) -> Any:
             rules.values(),
             progress=lambda r: bar.update(task, advance=1, description=f"审查 {r.code}"),
         )
-
-
-def finding_sort_key(f: Finding) -> tuple[int, str]:
-    """Errors first, then by code."""
-    return _RANK[f.severity.value], f.code

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import shapely
 
 from checkers.context import TEXT_KINDS, CheckContext, Drawing
@@ -182,8 +181,3 @@ def make_context(
 def rectangle(x0: float, y0: float, x1: float, y1: float) -> str:
     """WKT of an axis-parallel rectangle (the most common test shape)."""
     return str(shapely.box(x0, y0, x1, y1).wkt)
-
-
-def as_array(values: Sequence[float]) -> np.ndarray:  # pragma: no cover - convenience
-    """Numpy array of floats (for table-driven boundary tests)."""
-    return np.asarray(values, dtype=float)

@@ -333,6 +333,20 @@ def _assemble_boundaries(built: Built, sheets: Sequence[Sheet]) -> list[Semantic
     return out
 
 
+def _range_bounds(
+    xy: npt.NDArray[np.float64], starts: IntArray, ends: IntArray
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per-range minimum and maximum of the vertices ``xy[starts[i]:ends[i]]`` (non-empty
+    ranges, ascending starts), vectorised with ``reduceat``."""
+    lo = np.minimum.reduceat(xy, starts, axis=0)
+    hi = np.maximum.reduceat(xy, starts, axis=0)
+    # reduceat runs to the next start: recompute the ranges that end before it
+    for k in np.flatnonzero(np.append(starts[1:], len(xy)) != ends).tolist():
+        pts = xy[starts[k] : ends[k]]
+        lo[k], hi[k] = pts.min(axis=0), pts.max(axis=0)
+    return lo, hi
+
+
 def _entity_centres(
     flat: Flat, sel: IntArray, ent_v0: IntArray, ent_v1: IntArray
 ) -> npt.NDArray[np.float64]:
@@ -344,20 +358,9 @@ def _entity_centres(
     v1 = ent_v1[idx]
     nonempty = v1 > v0
     out = np.full((len(idx), 2), np.nan)
-    if nonempty.any():
-        starts = v0[nonempty]
-        mins = np.minimum.reduceat(flat.xy, starts, axis=0) if len(flat.xy) else None
-        maxs = np.maximum.reduceat(flat.xy, starts, axis=0) if len(flat.xy) else None
-        if mins is not None and maxs is not None:
-            # reduceat runs to the next start; clip each range at its own end instead
-            ends = v1[nonempty]
-            exact = np.append(starts[1:], len(flat.xy)) == ends
-            centres = (mins + maxs) / 2
-            if not exact.all():
-                for k in np.nonzero(~exact)[0].tolist():
-                    pts = flat.xy[starts[k] : ends[k]]
-                    centres[k] = (pts.min(axis=0) + pts.max(axis=0)) / 2
-            out[nonempty] = centres
+    if nonempty.any() and len(flat.xy):
+        lo, hi = _range_bounds(flat.xy, v0[nonempty], v1[nonempty])
+        out[nonempty] = (lo + hi) / 2
     return out
 
 
@@ -468,16 +471,8 @@ def _geometries(
     # A "line" whose vertices all coincide is a point (GEOS calls it invalid otherwise).
     line_k = np.flatnonzero(single & ~is_poly & (nverts >= 1))
     if len(line_k) and len(xy):
-        lo = np.minimum.reduceat(xy, starts[line_k], axis=0)
-        hi = np.maximum.reduceat(xy, starts[line_k], axis=0)
-        # reduceat runs to the next start; only trust it where ranges are back to back
-        exact = np.append(starts[line_k][1:], len(xy)) == ends[line_k]
-        degenerate = exact & (lo == hi).all(axis=1)
-        for k in line_k[~exact].tolist():
-            pts = xy[starts[k] : ends[k]]
-            if (pts == pts[0]).all():
-                types[k] = GeometryStore.POINT
-        types[line_k[degenerate]] = GeometryStore.POINT
+        lo, hi = _range_bounds(xy, starts[line_k], ends[line_k])
+        types[line_k[(lo == hi).all(axis=1)]] = GeometryStore.POINT
     built.store = GeometryStore(xy, starts, ends, types)
     poly_k = np.flatnonzero(is_poly)
     for b0 in range(0, len(poly_k), _BATCH):

@@ -21,7 +21,6 @@ __all__ = [
     "Affine",
     "Content",
     "Flat",
-    "IDENTITY",
     "NO_ATTRIBS",
     "InsertRec",
     "TextRec",
@@ -36,7 +35,6 @@ __all__ = [
 Affine = tuple[float, float, float, float, float, float]
 """2-D affine transform ``(a, b, c, d, e, f)``: ``x' = a x + b y + e``, ``y' = c x + d y + f``."""
 
-IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 NO_ATTRIBS: Mapping[str, str] = MappingProxyType({})
 """Shared by every block reference without attributes (most of them): saves a dict each."""
 ZERO2 = (0.0, 0.0)

@@ -34,7 +34,15 @@ from drawings.content import (
 )
 from drawings.text import decode_escapes, mtext_plain, sanitize, text_plain
 
-__all__ = ["ParseContext", "add_entity", "ocs_matrix"]
+__all__ = [
+    "ParseContext",
+    "add_attrib",
+    "add_entity",
+    "add_polyline",
+    "add_proxy",
+    "iter_with_handles",
+    "ocs_matrix",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -444,7 +452,7 @@ def _table(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseConte
     c.inserts.append(InsertRec(layer, str(name), m, NO_ATTRIBS, handle, kind="TABLE"))
 
 
-def _attrib(
+def add_attrib(
     tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseContext, owner: InsertRec | None
 ) -> None:
     rec, d = _text_rec(tags, layer, handle, ctx, "ATTRIB")
@@ -460,7 +468,7 @@ def _attrib(
         c.texts.append(rec)
 
 
-def _polyline(
+def add_polyline(
     head: list[Tag],
     vertices: list[list[Tag]],
     layer: str,

@@ -381,13 +381,3 @@ def block_extents(
     ext = block.content.to_flat(inherit_zero=True).extents()
     expansion.extents[key] = ext
     return ext
-
-
-def layout_content(raw: RawDrawing) -> dict[str, Content]:
-    """Paper-space contents keyed by layout block name."""
-    return dict(raw.paper)
-
-
-def top_inserts(flat: Flat) -> list[InsertRec]:
-    """Every INSERT record of the expanded model (top-level and nested)."""
-    return flat.inserts

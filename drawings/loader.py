@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from drawings.build import build_objects, drop_bad_coordinates
-from drawings.content import Content, Flat
+from drawings.content import Content
 from drawings.dxfread import DxfStructureError, scan_header
 from drawings.errors import DrawingError, UnreadableDrawingError
 from drawings.expand import Expansion, block_extents, expand_model
@@ -194,7 +194,7 @@ def _load(
             ) from None
         raw, fixes = _recover(path, limits, display, flat_tol, codepage, str(exc))
         via = "recover"
-    if not any(s in ("ENTITIES", "BLOCKS") for s in _sections(raw)) and not raw.model.entity_count:
+    if not any(s in ("ENTITIES", "BLOCKS") for s in raw.sections) and not raw.model.entity_count:
         raise _refuse(
             "no-entities",
             f"图纸 {display} 中没有任何图形数据（缺少 ENTITIES 段）。",
@@ -202,10 +202,6 @@ def _load(
             display,
         )
     return _build(raw, path, disc, layer_map, limits, drawing_unit, display, via, fixes)
-
-
-def _sections(raw: RawDrawing) -> list[str]:
-    return raw.sections
 
 
 def _recover(
@@ -341,7 +337,7 @@ def _build(
     built = build_objects(expansion, layer_map, sheets)
     objects = built.objects
     sheets = _register(sheets, objects)
-    buildings = find_buildings(objects, inserts)
+    buildings = find_buildings(inserts)
     if buildings:
         where = sheet_index(np.array([b.point for b in buildings], dtype=np.float64), sheets)
         buildings = [dataclasses.replace(b, sheet=s) for b, s in zip(buildings, where, strict=True)]
@@ -400,10 +396,6 @@ def _build(
         ),
         extents=extents,
     )
-
-
-def _extents(flat: Flat) -> tuple[float, float, float, float] | None:
-    return flat.extents()
 
 
 def _layout_frames(raw: RawDrawing, expansion: Expansion, u: float) -> list[FrameInfo]:

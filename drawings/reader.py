@@ -13,7 +13,7 @@ from typing import Any
 
 from drawings.content import Content, InsertRec
 from drawings.dxfread import RawEntity, read_entities
-from drawings.entities import ParseContext, add_entity, iter_with_handles
+from drawings.entities import ParseContext, add_attrib, add_entity, add_polyline, iter_with_handles
 from drawings.errors import UnreadableDrawingError
 from drawings.guard import block_key
 from drawings.limits import IngestLimits
@@ -140,10 +140,8 @@ class _Reader:
         if self.poly is not None:
             head, vertices, layer, handle, target = self.poly
             self.poly = None
-            from drawings.entities import _polyline
-
             try:
-                _polyline(head, vertices, layer, handle, target, self.ctx)
+                add_polyline(head, vertices, layer, handle, target, self.ctx)
             except Exception as exc:  # noqa: BLE001 - one broken entity must not lose the file
                 self.ctx.skipped.append((handle, "POLYLINE", f"{type(exc).__name__}: {exc}"[:200]))
 
@@ -273,11 +271,9 @@ class _Reader:
             return
         if etype == "ATTRIB":
             handle, layer, _, _ = iter_with_handles(tags)
-            from drawings.entities import _attrib
-
             dest = target if target is not None else self.model
             try:
-                _attrib(tags, self.layer_name(layer), handle, dest, self.ctx, self.insert)
+                add_attrib(tags, self.layer_name(layer), handle, dest, self.ctx, self.insert)
             except Exception as exc:  # noqa: BLE001
                 self.ctx.skipped.append((handle, "ATTRIB", f"{type(exc).__name__}: {exc}"[:200]))
             return

@@ -223,9 +223,7 @@ def _intersect(a: shapely.LineString, b: shapely.LineString) -> tuple[float, flo
     return (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
 
 
-def find_buildings(
-    objects: Sequence[SemanticObject], inserts: Sequence[InsertRec]
-) -> list[Building]:
+def find_buildings(inserts: Sequence[InsertRec]) -> list[Building]:
     """``BLDG`` blocks (site plans): the building's axis 1/A point, rotation and attributes."""
     out: list[Building] = []
     for ins in inserts:
