@@ -20,7 +20,7 @@ from checkers.params import ProjectParamError, ProjectParams, parse_project
 from drawings import Discipline, IngestLimits, IntakeFinding, LayerMap, UnreadableDrawingError, load
 from drawings.layers import LayerMapError
 
-__all__ = ["LoadedPackage", "PackageError", "load_package", "open_package"]
+__all__ = ["LoadedPackage", "PackageError", "load_package", "open_package", "read_layer_map"]
 
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
@@ -122,6 +122,18 @@ def open_package(path: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_layer_map(root: Path) -> LayerMap:
+    """The package's layer map: the presets plus ``layers.toml`` when the package has one.
+
+    Raises:
+        LayerMapError: ``layers.toml`` is invalid (the message names the key and the reason).
+    """
+    layers = root / "layers.toml"
+    if not layers.is_file():
+        return LayerMap.default()
+    return LayerMap.from_toml(layers.read_text(encoding="utf-8-sig"), source="layers.toml")
+
+
 def load_package(
     root: Path,
     *,
@@ -149,12 +161,9 @@ def load_package(
         except UnicodeDecodeError:
             problems.append(("project.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
     layer_map = LayerMap.default()
-    layers = root / "layers.toml"
-    if layers.is_file():
+    if (root / "layers.toml").is_file():
         try:
-            layer_map = LayerMap.from_toml(
-                layers.read_text(encoding="utf-8-sig"), source="layers.toml"
-            )
+            layer_map = read_layer_map(root)
         except LayerMapError as exc:
             problems.append(("layers.toml", exc.message, exc.message_en))
     files: dict[Discipline, list[Path]] = {}

@@ -30,7 +30,8 @@ def _package_context(path: Path) -> dict[str, object]:
     ``project.toml`` the assumed unit and code page."""
     import tomllib
 
-    from drawings import Discipline, LayerMap
+    from checkers.package import read_layer_map
+    from drawings import Discipline
 
     context: dict[str, object] = {}
     folder = path.resolve().parent
@@ -38,11 +39,7 @@ def _package_context(path: Path) -> dict[str, object]:
         return context
     context["discipline"] = folder.name
     root = folder.parent
-    layers = root / "layers.toml"
-    if layers.is_file():
-        context["layer_map"] = LayerMap.from_toml(
-            layers.read_text(encoding="utf-8-sig"), source=str(layers.name)
-        )
+    context["layer_map"] = read_layer_map(root)
     project = root / "project.toml"
     if project.is_file():
         try:
