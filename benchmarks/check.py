@@ -51,7 +51,7 @@ from benchmarks._measure import (
     run_once,
     warm_page_cache,
 )
-from benchmarks.ingest import _label, _progress
+from benchmarks.ingest import _label, _progress, default_repeat, unbounded_limits
 
 __all__ = [
     "CHECKS",
@@ -230,22 +230,11 @@ def _ensure_package_in_child(size: int, cache_dir: Path) -> tuple[Path, dict[str
 # ---------------------------------------------------------------------------------------------
 
 
-def _unbounded_limits() -> Any:
-    """The default ingestion budgets with the file-size and wall-clock ones lifted.
-
-    The 1M-entity plan is over the default 200 MiB, and a refusal would measure the size check
-    instead of ingestion (same reasoning as ``benchmarks.ingest.load_unbounded``).
-    """
-    from drawings import IngestLimits
-
-    return dataclasses.replace(IngestLimits(), max_bytes=1 << 62, max_seconds=1e9)
-
-
 def load_package_unbounded(root: str) -> Any:
     """``load_package(root)``: every drawing of the package, as an upload would read it."""
     from checkers.package import load_package
 
-    return load_package(Path(root), limits=_unbounded_limits())
+    return load_package(Path(root), limits=unbounded_limits())
 
 
 def load_context(root: str) -> Any:
@@ -753,11 +742,6 @@ def verdict(results: Sequence[SizeResult], targets: Targets = Targets()) -> tupl
 # ---------------------------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------------------------
-
-
-def default_repeat(size: int) -> int:
-    """Three runs up to 100k entities, one above: a 1M package takes minutes to load."""
-    return 3 if size <= 100_000 else 1
 
 
 def bench_size(

@@ -59,22 +59,23 @@ class Targets:
     ceiling: float = 1.0  # at every size, for time and memory
 
 
-def load_unbounded(path: str) -> Any:
-    """``drawings.load(path)`` with the file-size and wall-clock budgets lifted.
+def unbounded_limits() -> Any:
+    """The default ingestion budgets with the file-size and wall-clock ones lifted.
 
     The default budgets refuse files over 200 MiB, and the 1M-entity plan is larger; a refusal
     would measure the size check, not ingestion. Every other budget keeps its default, so the
     work measured is what a real upload of that file would cost.
     """
+    from drawings import IngestLimits
+
+    return dataclasses.replace(IngestLimits(), max_bytes=1 << 62, max_seconds=1e9)
+
+
+def load_unbounded(path: str) -> Any:
+    """``drawings.load(path)`` with ``unbounded_limits()``."""
     from drawings import load
 
-    try:
-        from drawings import IngestLimits
-
-        limits = dataclasses.replace(IngestLimits(), max_bytes=1 << 62, max_seconds=1e9)
-    except (ImportError, TypeError):  # budgets not configurable: plain call
-        return load(path)
-    return load(path, limits=limits)
+    return load(path, limits=unbounded_limits())
 
 
 def summarize_document(doc: Any) -> dict[str, Any]:
