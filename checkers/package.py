@@ -20,7 +20,15 @@ from checkers.params import ProjectParamError, ProjectParams, parse_project
 from drawings import Discipline, IngestLimits, IntakeFinding, LayerMap, UnreadableDrawingError, load
 from drawings.layers import LayerMapError
 
-__all__ = ["LoadedPackage", "PackageError", "load_package", "open_package", "read_layer_map"]
+__all__ = [
+    "LoadedPackage",
+    "PackageError",
+    "PackageSurvey",
+    "load_package",
+    "open_package",
+    "read_layer_map",
+    "survey_package",
+]
 
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
@@ -134,6 +142,91 @@ def read_layer_map(root: Path) -> LayerMap:
     return LayerMap.from_toml(layers.read_text(encoding="utf-8-sig"), source="layers.toml")
 
 
+@dataclass(slots=True)
+class PackageSurvey:
+    """What a package folder holds before any drawing is read, and what is wrong with it."""
+
+    params: ProjectParams
+    layer_map: LayerMap
+    files: dict[Discipline, list[Path]]
+    problems: list[tuple[str, str, str]]
+    project_text: str | None = None
+    layers_text: str | None = None
+
+
+def survey_package(root: Path, *, strict: bool = False) -> PackageSurvey:
+    """Read ``project.toml`` and ``layers.toml`` and list the drawings of each discipline.
+
+    Every problem is collected (一次告知). With ``strict`` (uploads to the platform), files other
+    than DXF inside the discipline folders and stray files at the top are problems too, since
+    the platform would otherwise keep files nobody reviews; so are drawings at the top level.
+    """
+    problems: list[tuple[str, str, str]] = []
+    survey = PackageSurvey(ProjectParams(), LayerMap.default(), {}, problems)
+    project = root / "project.toml"
+    if not project.is_file():
+        problems.append(
+            ("project.toml", "缺少项目参数文件 project.toml", "project.toml is missing")
+        )
+    else:
+        try:
+            survey.project_text = project.read_text(encoding="utf-8-sig")
+            survey.params = parse_project(survey.project_text)
+        except ProjectParamError as exc:
+            problems += exc.problems
+        except UnicodeDecodeError:
+            problems.append(("project.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
+    if (root / "layers.toml").is_file():
+        try:
+            survey.layer_map = read_layer_map(root)
+            survey.layers_text = (root / "layers.toml").read_text(encoding="utf-8-sig")
+        except LayerMapError as exc:
+            problems.append(("layers.toml", exc.message, exc.message_en))
+        except UnicodeDecodeError:
+            problems.append(("layers.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
+    for d in Discipline:
+        folder = root / d.value
+        entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        found = [p for p in entries if p.is_file() and p.suffix.lower() == ".dxf"]
+        if strict:
+            problems += [
+                (
+                    f"{d.value}/{p.name}",
+                    "不是 DXF 图纸文件（只接受 .dxf）",
+                    "not a DXF drawing (only .dxf files are accepted)",
+                )
+                for p in entries
+                if p not in found
+            ]
+        if not found:
+            problems.append(
+                (
+                    f"{d.value}/",
+                    f"缺少{_ZH[d]}图纸（{d.value}/*.dxf）",
+                    f"no {d.value} drawing ({d.value}/*.dxf)",
+                )
+            )
+        survey.files[d] = found
+    for extra in sorted(root.iterdir(), key=lambda p: p.name):
+        if extra.is_dir() and extra.name not in {d.value for d in Discipline}:
+            problems.append(
+                (
+                    f"{extra.name}/",
+                    "未知文件夹，图纸应放在五个专业文件夹中",
+                    "unknown folder; drawings go in the five discipline folders",
+                )
+            )
+        elif strict and extra.is_file() and extra.suffix.lower() in (".dxf", ".dwg"):
+            problems.append(
+                (
+                    extra.name,
+                    "图纸应放在对应的专业文件夹中，不能放在送审包根目录",
+                    "drawings go in their discipline folder, not at the top of the package",
+                )
+            )
+    return survey
+
+
 def load_package(
     root: Path,
     *,
@@ -146,54 +239,10 @@ def load_package(
         PackageError: the package is refused (missing disciplines, bad parameters, unreadable
             layer map...), with every problem listed.
     """
-    problems: list[tuple[str, str, str]] = []
-    params = ProjectParams()
-    project = root / "project.toml"
-    if not project.is_file():
-        problems.append(
-            ("project.toml", "缺少项目参数文件 project.toml", "project.toml is missing")
-        )
-    else:
-        try:
-            params = parse_project(project.read_text(encoding="utf-8-sig"))
-        except ProjectParamError as exc:
-            problems += exc.problems
-        except UnicodeDecodeError:
-            problems.append(("project.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
-    layer_map = LayerMap.default()
-    if (root / "layers.toml").is_file():
-        try:
-            layer_map = read_layer_map(root)
-        except LayerMapError as exc:
-            problems.append(("layers.toml", exc.message, exc.message_en))
-    files: dict[Discipline, list[Path]] = {}
-    for d in Discipline:
-        folder = root / d.value
-        found = (
-            sorted(p for p in folder.glob("*") if p.suffix.lower() == ".dxf")
-            if folder.is_dir()
-            else []
-        )
-        if not found:
-            problems.append(
-                (
-                    f"{d.value}/",
-                    f"缺少{_ZH[d]}图纸（{d.value}/*.dxf）",
-                    f"no {d.value} drawing ({d.value}/*.dxf)",
-                )
-            )
-        files[d] = found
-    for extra in sorted(p.name for p in root.iterdir() if p.is_dir()):
-        if extra not in {d.value for d in Discipline}:
-            problems.append(
-                (
-                    f"{extra}/",
-                    "未知文件夹，图纸应放在五个专业文件夹中",
-                    "unknown folder; drawings go in the five discipline folders",
-                )
-            )
-    if problems:
-        raise PackageError(problems)
+    survey = survey_package(root)
+    if survey.problems:
+        raise PackageError(survey.problems)
+    params, layer_map, files = survey.params, survey.layer_map, survey.files
     drawings: list[Drawing] = []
     loaded = LoadedPackage(context=CheckContext(params=params, drawings=()))
     for d, paths in files.items():

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -172,7 +173,30 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rules", help="列出已实现的审查规则 / list the implemented rules")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_rules)
+    sv = sub.add_parser("serve", help="启动平台 / start the platform")
+    sv.add_argument("--demo", action="store_true", help="demo users and the sample package")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--workers", type=int, default=2, help="embedded worker processes")
+    sv.set_defaults(func=_serve)
+    w = sub.add_parser("worker", help="Celery 工作进程（分布式部署）/ a Celery worker")
+    w.add_argument("--concurrency", type=int, default=2)
+    w.set_defaults(func=lambda a: _server().worker(a.concurrency))
+    b = sub.add_parser("beat", help="Celery 定时调度（分布式部署）/ the Celery scheduler")
+    b.set_defaults(func=lambda a: _server().beat())
     return parser
+
+
+def _server() -> Any:
+    from lianshen import server
+
+    return server
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.getLogger().setLevel(logging.INFO)
+    result: int = _server().serve(args.host, args.port, args.demo, args.workers)
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,151 @@
+"""The FastAPI application: routers, error answers, body limit and security headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from review_api.db import Database
+from review_api.settings import Settings, get_settings
+from review_api.storage import StorageError, storage_from_settings
+from review_api.workflow import IllegalTransition
+from tasks.stages import Runtime
+
+__all__ = ["create_app"]
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
+    "object-src 'none'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+class BodyLimit:
+    """Refuse bodies over the limit while they stream in (413), before they fill the disk.
+
+    Starlette spools file parts to disk without any total limit, so the count must happen
+    here, on the raw body, whatever the ``Content-Length`` claims.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _too_large(send, self.limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    detail = f"上传内容超过大小上限 / upload larger than the limit of {limit} bytes"
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The application for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+    if runtime is None:
+        runtime = Runtime(settings, Database(settings), storage_from_settings(settings))
+    app = FastAPI(
+        title="联审 Lianshen API",
+        description="多图联审平台的 HTTP 接口 / the joint drawing review platform's HTTP API",
+        version="1.0",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    from review_api.routes import admin, auth, bureau, oversight, projects, review, system
+
+    for module in (system, auth, projects, review, bureau, oversight, admin):
+        app.include_router(module.router)
+    _error_answers(app)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    return app
+
+
+def _error_answers(app: FastAPI) -> None:
+    @app.exception_handler(IllegalTransition)
+    async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": str(exc),
+                "current": exc.current,
+                "action": exc.action,
+                "allowed": list(exc.allowed),
+                "reason": exc.reason,
+            },
+            status_code=409,
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "数据库暂时不可用，请稍后重试 / the database is unavailable, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(StorageError)
+    async def _storage_down(_: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "文件存储暂时不可用 / file storage unavailable", "reason": str(exc)},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )

@@ -1,0 +1,141 @@
+"""The append-only, hash-chained audit trail (可留痕可追查).
+
+Every event stores ``prev_hash`` and ``hash = SHA-256(prev_hash ‖ canonical JSON of the event)``
+where the canonical JSON has sorted keys, no spaces and UTF-8 text (RFC 8785 in spirit for the
+values stored here: strings, integers, booleans, null, and datetimes as ISO strings).
+
+Appends are serialised through the one ``audit_head`` row: the append first *updates* it (a row
+lock on PostgreSQL, the write lock on SQLite), so two processes never chain onto the same
+predecessor. ``verify`` walks the chain in ``seq`` order and reports the first event whose hash,
+predecessor link or sequence number is wrong: an altered, deleted or reordered event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from review_api.models import AuditEvent, AuditHead, User, utcnow
+
+__all__ = ["GENESIS", "VerifyResult", "actor_label", "record", "verify"]
+
+GENESIS = "0" * 64
+
+
+def actor_label(user: User | None) -> str:
+    """How a person appears in the trail: real name and user name (实名)."""
+    return "system" if user is None else f"{user.real_name} ({user.username})"
+
+
+def _canonical(event: dict[str, Any]) -> bytes:
+    return json.dumps(
+        event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode("utf-8")
+
+
+def _content(e: AuditEvent) -> dict[str, Any]:
+    """The hashed content of an event (everything but its own hash)."""
+    at = e.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return {
+        "seq": e.seq,
+        "at": at,
+        "actor_id": e.actor_id,
+        "actor": e.actor,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "submission_id": e.submission_id,
+        "before": e.before,
+        "after": e.after,
+        "prev_hash": e.prev_hash,
+    }
+
+
+def event_hash(e: AuditEvent) -> str:
+    """The hash an event must carry."""
+    return hashlib.sha256(e.prev_hash.encode() + _canonical(_content(e))).hexdigest()
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Round-trip through JSON so that what is hashed is exactly what the database returns."""
+    if value is None:
+        return None
+    loaded: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    return loaded
+
+
+def record(
+    s: Session,
+    user: User | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    *,
+    submission_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (it commits or rolls back with the change)."""
+    head = s.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).first()
+    if head is None:
+        s.add(AuditHead(id=1, seq=1, hash=GENESIS))
+        s.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = head
+    e = AuditEvent(
+        seq=seq,
+        at=utcnow(),
+        actor_id=None if user is None else user.id,
+        actor=actor_label(user),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        submission_id=submission_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=prev,
+    )
+    e.hash = event_hash(e)
+    s.add(e)
+    s.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=e.hash))
+    return e
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The answer of ``GET /api/audit/verify``."""
+
+    valid: bool
+    events: int
+    first_bad_event: int | None
+    reason: str | None = None
+
+
+def verify(s: Session) -> VerifyResult:
+    """Walk the chain; the first event (by ``seq``) that does not fit is reported."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
+        count += 1
+        if e.seq != expected_seq:
+            return VerifyResult(False, count, expected_seq, f"event {expected_seq} is missing")
+        if e.prev_hash != prev:
+            return VerifyResult(False, count, e.seq, "link to the previous event is broken")
+        if event_hash(e) != e.hash:
+            return VerifyResult(False, count, e.seq, "event content was altered")
+        prev, expected_seq = e.hash, expected_seq + 1
+    head = s.get(AuditHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+        return VerifyResult(False, count, expected_seq, "events after the last one are missing")
+    return VerifyResult(True, count, None)

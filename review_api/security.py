@@ -1,0 +1,135 @@
+"""Passwords, bearer tokens and login throttling.
+
+- Passwords are hashed with Argon2id (argon2-cffi's defaults). An unknown user name still costs
+  one verification against a dummy hash, so response time does not tell which names exist.
+- Tokens are 256-bit random strings handed to the client once; the database keeps only their
+  HMAC-SHA-256 under the server's secret key. A token is checked against the database on every
+  request, so deactivating a user or changing a role takes effect at the next request.
+- Failed logins are counted per user name in the database (shared by every API process); above
+  the limit within the window the answer is 429 until the window has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from review_api.models import LoginAttempt, Token, User, utcnow
+from review_api.settings import Settings
+
+__all__ = [
+    "authenticate",
+    "hash_password",
+    "issue_token",
+    "revoke_tokens",
+    "secret_key",
+    "user_for_token",
+    "verify_password",
+]
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("dummy password for unknown users")
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """True when ``password`` matches ``stored``; never raises for a bad hash."""
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_KEYS: dict[Path, bytes] = {}
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The key for token hashes: the setting, or a random key created once in the data dir."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path: Path = (settings.data_dir / "secret.key").resolve()
+    if path not in _KEYS:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            try:  # link, not rename: of two processes starting at once, the first key wins
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            tmp.unlink()
+        _KEYS[path] = path.read_text().strip().encode()
+    return _KEYS[path]
+
+
+def _digest(key: bytes, token: str) -> str:
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this user name; ``retry_after`` is in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed logins")
+        self.retry_after = retry_after
+
+
+def authenticate(s: Session, settings: Settings, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None.
+
+    Raises:
+        LoginThrottled: the name had too many failures within the window.
+    """
+    now = utcnow()
+    since = now - dt.timedelta(seconds=settings.login_window_seconds)
+    failures = s.scalar(
+        select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since)
+    )
+    if (failures or 0) >= settings.login_max_failures:
+        raise LoginThrottled(settings.login_window_seconds)
+    user = s.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        s.add(LoginAttempt(username=username[:80], at=now))
+        return None
+    s.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    return user
+
+
+def issue_token(s: Session, settings: Settings, user: User) -> tuple[str, dt.datetime]:
+    """A new bearer token for ``user`` and its expiry."""
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(minutes=settings.token_ttl_minutes)
+    s.add(Token(user_id=user.id, token_hash=_digest(secret_key(settings), token), expires_at=expires))
+    return token, expires
+
+
+def user_for_token(s: Session, settings: Settings, token: str) -> User | None:
+    """The active user a valid, unexpired, unrevoked token belongs to."""
+    if not token or len(token) > 200:
+        return None
+    row = s.scalar(select(Token).where(Token.token_hash == _digest(secret_key(settings), token)))
+    if row is None or row.revoked or row.expires_at <= utcnow():
+        return None
+    user = s.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def revoke_tokens(s: Session, user_id: int) -> None:
+    """Revoke every token of a user (logout everywhere, deactivation, role change)."""
+    for t in s.scalars(select(Token).where(Token.user_id == user_id, Token.revoked.is_(False))):
+        t.revoked = True

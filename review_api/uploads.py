@@ -1,0 +1,166 @@
+"""Receiving a drawing package: size limit, zip guards, layout check, then storage.
+
+The upload is streamed to a temporary file while its bytes are counted, so a body over the
+limit is cut off at the limit (413) instead of filling the disk. The zip goes through the same
+guards as the command line (member count, inflated size counted while inflating, compression
+ratio, ``..``/absolute names, links) and the same layout survey, plus a magic-bytes check of
+every DXF. Every problem is listed in one 422 answer.
+
+Files are stored under keys built from a random id (never from the uploaded names); the rows
+are created only after every file is stored, and a failure on the way removes what was stored,
+so nothing is ever half-stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checkers.package import PackageError, open_package, survey_package
+from drawings import Discipline, IngestLimits, UnreadableDrawingError
+from drawings.limits import limits_from_env
+from drawings.sniff import sniff
+from review_api.storage import Storage
+
+__all__ = ["PackageRejected", "StoredFile", "StoredPackage", "TooLarge", "receive", "store_package"]
+
+
+class TooLarge(Exception):
+    """The upload body exceeds ``max_upload_bytes``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"upload larger than {limit} bytes")
+        self.limit = limit
+
+
+class PackageRejected(Exception):
+    """The package cannot be accepted; ``problems`` lists every ``(where, zh, en)``."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(f"{w}: {en}" for w, _, en in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """One stored drawing: discipline, path inside the package, key, checksum, size."""
+
+    discipline: str
+    file: str
+    key: str
+    sha256: str
+    size: int
+
+
+@dataclass(slots=True)
+class StoredPackage:
+    """What ``store_package`` stored, ready to become rows."""
+
+    prefix: str
+    package_key: str
+    package_sha256: str
+    project_toml: str
+    layers_toml: str | None
+    drawings: list[StoredFile] = field(default_factory=list)
+
+
+async def receive(chunks: AsyncIterator[bytes], limit: int, dest: Path) -> tuple[int, str]:
+    """Write the streamed body to ``dest``; returns its size and SHA-256.
+
+    Raises:
+        TooLarge: more than ``limit`` bytes arrived (the partial file is removed).
+    """
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with dest.open("wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(limit)
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return size, digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_dxf_heads(
+    files: dict[Discipline, list[Path]], root: Path, limits: IngestLimits
+) -> list[tuple[str, str, str]]:
+    """A ``.dxf`` name is not enough: the first bytes must look like a DXF file."""
+    problems = []
+    for paths in files.values():
+        for p in paths:
+            rel = p.relative_to(root).as_posix()
+            try:
+                sniff(p, max_bytes=limits.max_bytes, display_name=rel)
+            except UnreadableDrawingError as exc:
+                problems.append((rel, exc.message, exc.message_en))
+    return problems
+
+
+def store_package(zip_path: Path, sha256: str, storage: Storage) -> StoredPackage:
+    """Check the zip and store the package and its drawings.
+
+    Raises:
+        PackageRejected: every problem found (nothing is stored).
+    """
+    try:
+        with open_package(zip_path) as root:
+            survey = survey_package(root, strict=True)
+            problems = survey.problems + _check_dxf_heads(survey.files, root, limits_from_env())
+            if problems:
+                raise PackageRejected(problems)
+            assert survey.project_text is not None
+            prefix = f"packages/{uuid.uuid4().hex}"
+            stored = StoredPackage(
+                prefix=prefix,
+                package_key=f"{prefix}/package.zip",
+                package_sha256=sha256,
+                project_toml=survey.project_text,
+                layers_toml=survey.layers_text,
+            )
+            try:
+                storage.put_file(stored.package_key, zip_path)
+                n = 0
+                for d, paths in survey.files.items():
+                    for p in paths:
+                        n += 1
+                        key = f"{prefix}/drawings/{n:03d}.dxf"
+                        storage.put_file(key, p)
+                        stored.drawings.append(
+                            StoredFile(
+                                d.value, f"{d.value}/{p.name}", key, _sha256(p), p.stat().st_size
+                            )
+                        )
+            except BaseException:
+                storage.delete_prefix(prefix)
+                raise
+            return stored
+    except PackageError as exc:
+        raise PackageRejected(exc.problems) from exc
+
+
+def temp_upload_dir() -> Path:
+    """A private temporary folder for one upload (removed by ``discard``)."""
+    return Path(tempfile.mkdtemp(prefix="lianshen-upload-"))
+
+
+def discard(folder: Path) -> None:
+    """Remove an upload's temporary folder."""
+    shutil.rmtree(folder, ignore_errors=True)
