@@ -138,6 +138,12 @@ class AnnotationIn(BaseModel):
     )
 
 
+class AnnotationPatch(BaseModel):
+    geometry: Geometry | None = None
+    text: str | None = Field(None, max_length=MAX_TEXT)
+    status: Literal["open", "resolved"] | None = None
+
+
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
 

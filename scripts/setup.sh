@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=()  # Debian packages the tests need (none yet; the viewer will add chromium and a CJK font)
+# Debian packages the tests need: the browser the viewer tests drive (never a downloaded one) and
+# a CJK font so that Chinese text renders in pictures, PDFs and screenshots.
+APT_PACKAGES=(chromium fonts-noto-cjk)
 
 if [ "${1:-}" = "--test" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -28,7 +28,7 @@ from review_api.models import (
     User,
     utcnow,
 )
-from review_api.schemas import AnnotationIn, FindingPatch, OpinionIn, ReplyIn
+from review_api.schemas import AnnotationIn, AnnotationPatch, FindingPatch, OpinionIn, ReplyIn
 from review_api.textsafe import clean
 
 router = APIRouter(prefix="/api", tags=["review 审查"])
@@ -214,6 +214,43 @@ def add_annotation(
         after={"kind": a.kind, "text": a.text, "drawing_id": d.id},
     )
     return annotation_out(a, [])
+
+
+@router.patch("/annotations/{annotation_id}")
+def change_annotation(
+    annotation_id: int, body: AnnotationPatch, user: CurrentUser, s: DbSession
+) -> dict[str, Any]:
+    """Its department changes an annotation's text, geometry or status (open/resolved)."""
+    a, sub = visible_annotation(s, user, annotation_id)
+    if user.role != "reviewer" or user.department != a.department:
+        raise forbidden("只能修改本部门的标注 / only your department's annotations")
+    _need_state(sub, ANNOTATE_STATES, "annotate")
+    before = {"text": a.text, "geometry": a.geometry, "status": a.status}
+    if body.text is not None:
+        a.text = clean(body.text)
+    if body.geometry is not None:
+        a.geometry = body.geometry.model_dump()
+    if body.status is not None:
+        a.status = body.status
+    a.updated_at = utcnow()
+    audit.record(
+        s, user, "annotation.change", "annotation", a.id, submission_id=sub.id, before=before,
+        after={"text": a.text, "geometry": a.geometry, "status": a.status},
+    )
+    return annotation_out(a, _replies(s, [a.id])[a.id])
+
+
+@router.delete("/annotations/{annotation_id}", status_code=204)
+def withdraw_annotation(annotation_id: int, user: CurrentUser, s: DbSession) -> None:
+    """Its author withdraws an annotation; it stays in the record with status ``withdrawn``."""
+    a, sub = visible_annotation(s, user, annotation_id)
+    if a.author_id != user.id:
+        raise forbidden("只能撤回自己的标注 / only your own annotations")
+    _need_state(sub, ANNOTATE_STATES, "annotate")
+    before = a.status
+    a.status, a.updated_at = "withdrawn", utcnow()
+    audit.record(s, user, "annotation.withdraw", "annotation", a.id, submission_id=sub.id,
+                 before={"status": before}, after={"status": a.status})
 
 
 @router.post("/annotations/{annotation_id}/replies", status_code=201)
