@@ -164,11 +164,10 @@ def footprint_mismatch(ctx: CheckContext) -> Iterator[Violation]:
     roof, lost = registered(ctx, ctx.items(Discipline.LIGHTNING, "E-LTNG-ROOF", closed=True))
     all_lost += lost
     yield from unregistered_notices(ctx, lost, "屋面轮廓")
-    walls_lost = [
-        w
-        for w in registered(ctx, ctx.items(Discipline.ARCHITECTURE, "A-WALL", texts=False))[1]
-        if w.floor is not None
+    storey_walls = [
+        w for w in ctx.items(Discipline.ARCHITECTURE, "A-WALL", texts=False) if w.floor is not None
     ]
+    walls_lost = registered(ctx, storey_walls)[1]
     all_lost += walls_lost
     yield from unregistered_notices(ctx, walls_lost, "墙体")
     top = _storey_outline(ctx, _top_floors(ctx)) if roof else None
