@@ -27,6 +27,7 @@ from checkers.architecture._common import (
     rooms,
     sheet_key,
 )
+from checkers.architecture._squares import square_bounds
 from checkers.context import CheckContext, Item, rect_sides
 from checkers.findings import NotChecked, Violation
 from checkers.registry import rule
@@ -38,6 +39,8 @@ PUBLIC_HIGH_RISE_M = 24.0
 EPS = 1e-6
 """Tolerance of comparisons with limits (floating-point noise of drawing coordinates)."""
 _MITRE = {"join_style": "mitre", "mitre_limit": 10.0}
+WIDTH_MARGIN = 1e-6
+"""Widths this close to a rectilinear polygon's extreme square widths are always buffered."""
 
 
 def _constriction(poly: BaseGeometry, width: float) -> BaseGeometry | None:
@@ -66,6 +69,25 @@ def _constriction(poly: BaseGeometry, width: float) -> BaseGeometry | None:
     return None
 
 
+def _obstructed(poly: BaseGeometry, width: float, bounds: tuple[float, float] | None) -> bool:
+    """Whether ``_constriction(poly, width)`` finds a neck or dead end, buffering only where
+    the answer is not known beforehand.
+
+    ``bounds`` are the square bounds of a rectilinear polygon (see ``square_bounds``): a square
+    narrower than the smaller removes nothing, one wider than the larger does not fit, and
+    neither needs the opening. Widths in between are always buffered, even though the removed
+    cells only change at cell widths: the buffered pieces carry floating-point slivers that
+    can change how a piece is judged, and the result must not depend on whether a width was
+    buffered or inferred. Widths within ``WIDTH_MARGIN`` of either bound are buffered too.
+    """
+    if bounds is not None:
+        if width < bounds[0] - WIDTH_MARGIN:
+            return False
+        if width > bounds[1] + WIDTH_MARGIN:
+            return True
+    return _constriction(poly, width) is not None
+
+
 def narrowest_width(poly: BaseGeometry) -> tuple[float, BaseGeometry]:
     """Narrowest clear width of a corridor polygon (m) and where it occurs.
 
@@ -77,12 +99,13 @@ def narrowest_width(poly: BaseGeometry) -> tuple[float, BaseGeometry]:
     box = shapely.minimum_rotated_rectangle(poly)
     if poly.area >= 0.999 * box.area:
         return short, poly
+    bounds = square_bounds(poly)
     lo, hi = 0.0, short + 0.01
     for _ in range(30):
         if hi - lo < 1e-4:
             break
         mid = (lo + hi) / 2.0
-        if _constriction(poly, mid) is None:
+        if not _obstructed(poly, mid, bounds):
             lo = mid
         else:
             hi = mid

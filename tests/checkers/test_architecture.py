@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import shapely
 
 import checkers.architecture  # noqa: F401 - registers the rules
+from checkers.architecture import circulation
+from checkers.architecture._squares import square_bounds
 from checkers.architecture.circulation import narrowest_width
 from checkers.engine import CheckResult, run
 from checkers.registry import REGISTRY
@@ -723,6 +726,58 @@ def test_narrowest_width(wkt: str, width: float) -> None:
     measured, where = narrowest_width(shapely.from_wkt(wkt))
     assert measured == pytest.approx(width, abs=2e-3)
     assert not where.is_empty
+
+
+T_CORRIDOR = "POLYGON ((0 0, 8 0, 8 1.6, 5 1.6, 5 4, 4 4, 4 1.6, 0 1.6, 0 0))"
+
+
+@pytest.mark.parametrize(
+    ("wkt", "bounds"),
+    [
+        pytest.param(T_CORRIDOR, (1.0, 1.6), id="T"),
+        pytest.param("POLYGON ((0 0, 10 0, 10 -8, 11.5 -8, 11.5 1.5, 0 1.5, 0 0))", (1.5, 1.5)),
+        pytest.param(
+            "POLYGON ((0 0, 6 0, 6 3, 0 3, 0 0), (2 1, 3 1, 3 2, 2 2, 2 1))", (1.0, 3.0), id="hole"
+        ),
+        pytest.param("POLYGON ((0 0, 10 0, 10 2, 0 1.5, 0 0))", None, id="slanted"),
+    ],
+)
+def test_square_bounds(wkt: str, bounds: tuple[float, float] | None) -> None:
+    got = square_bounds(shapely.from_wkt(wkt))
+    assert got == (pytest.approx(bounds) if bounds is not None else None)
+
+
+def test_square_bounds_turn_with_the_polygon() -> None:
+    turned = shapely.affinity.rotate(shapely.from_wkt(T_CORRIDOR), 30, origin=(0, 0))
+    assert square_bounds(turned) == pytest.approx((1.0, 1.6))
+
+
+def _rectilinear(seed: int) -> shapely.Polygon | None:
+    """A union of a few boxes on a 5 cm grid, sometimes turned and moved far from the origin."""
+    rng = np.random.default_rng(seed)
+    boxes = [
+        shapely.box(x, y, x + w, y + h)
+        for x, y, w, h in rng.integers((0, 0, 4, 4), (40, 40, 60, 60), (rng.integers(2, 5), 4))
+        * 0.05
+    ]
+    shape = shapely.simplify(shapely.union_all(boxes), 0)
+    if shape.geom_type != "Polygon":
+        return None
+    if seed % 3 == 0:
+        shape = shapely.affinity.rotate(shape, 17.3 * (seed % 7), origin=(0, 0))
+    return shapely.affinity.translate(shape, 400.123, 37.77) if seed % 2 else shape
+
+
+def test_square_bounds_do_not_change_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the buffering below and above the square bounds gives exactly the width and
+    place of the plain bisection."""
+    shapes = [s for s in map(_rectilinear, range(120)) if s is not None]
+    fast = [narrowest_width(s) for s in shapes]
+    monkeypatch.setattr(circulation, "square_bounds", lambda _: None)
+    plain = [narrowest_width(s) for s in shapes]
+    assert len(shapes) > 60
+    for (w1, g1), (w2, g2) in zip(fast, plain, strict=True):
+        assert w1 == w2 and g1.equals_exact(g2, 0.0)
 
 
 def test_landing_reported_once_per_landing() -> None:
