@@ -45,6 +45,7 @@ CONNECTOR_M = 0.35  # half the width of the passage drawn through a wall at a do
 BRIDGE_M = 0.4  # walls up to this thick are crossed when looking for doorless openings
 MIN_OPENING_M2 = 0.1
 SHAFT = "井"
+TIE_M = 1e-9  # candidates this close to the farthest estimate are measured exactly
 
 
 def _reflex(poly: Polygon) -> list[tuple[float, float]]:
@@ -62,33 +63,22 @@ def _reflex(poly: Polygon) -> list[tuple[float, float]]:
     return out
 
 
-def _grid(poly: BaseGeometry, step: float) -> list[tuple[float, float]]:
+def _grid(poly: BaseGeometry, step: float) -> np.ndarray:
+    """Centres of a ``step`` grid over the bounds that lie inside the polygon, as (n, 2)."""
     minx, miny, maxx, maxy = poly.bounds
     xs = np.arange(minx + step / 2, maxx, step)
     ys = np.arange(miny + step / 2, maxy, step)
     if xs.size == 0 or ys.size == 0:
-        return []
-    gx, gy = np.meshgrid(xs, ys)
-    pts = shapely.points(gx.ravel(), gy.ravel())
-    inside = shapely.contains(poly, pts)
-    return [
-        (float(x), float(y)) for x, y in zip(gx.ravel()[inside], gy.ravel()[inside], strict=True)
-    ]
+        return np.empty((0, 2))
+    mx, my = np.meshgrid(xs, ys)
+    gx, gy = mx.ravel(), my.ravel()
+    inside = shapely.contains_xy(poly, gx, gy)
+    return np.column_stack([gx[inside], gy[inside]])
 
 
-def _vertices(poly: Polygon) -> list[tuple[float, float]]:
-    return [(float(x), float(y)) for x, y in np.asarray(poly.exterior.coords)[:-1]]
-
-
-def _candidates(
-    poly: Polygon, sources: Sequence[tuple[float, float]], step: float
-) -> list[tuple[float, float]]:
-    """Points where the farthest distance can lie: the vertices, the boundary every ``step``,
-    a grid inside, and the points of the boundary equidistant from two sources (where the
-    distance to the nearer source peaks)."""
-    pts = _vertices(poly) + _grid(poly, step)
-    dense = shapely.segmentize(poly.exterior, step)
-    pts += [(float(x), float(y)) for x, y in np.asarray(dense.coords)[:-1]]
+def _bisector_points(poly: Polygon, sources: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Points of the boundary equidistant from two sources, as (n, 2)."""
+    pts: list[tuple[float, float]] = []
     minx, miny, maxx, maxy = poly.bounds
     reach = math.hypot(maxx - minx, maxy - miny) + 1.0
     for k, (ax, ay) in enumerate(sources):
@@ -106,7 +96,112 @@ def _candidates(
             pts += [
                 (float(p.x), float(p.y)) for p in shapely.get_parts(cut) if p.geom_type == "Point"
             ]
-    return pts
+    return np.asarray(pts, dtype=float).reshape(-1, 2)
+
+
+def _candidates(poly: Polygon, sources: Sequence[tuple[float, float]], step: float) -> np.ndarray:
+    """Points where the farthest distance can lie, as (n, 2): the vertices, the boundary every
+    ``step``, a grid inside, and the points of the boundary equidistant from two sources
+    (where the distance to the nearer source peaks)."""
+    dense = shapely.segmentize(poly.exterior, step)
+    return np.concatenate(
+        [
+            np.asarray(poly.exterior.coords)[:-1, :2],
+            _grid(poly, step),
+            np.asarray(dense.coords)[:-1, :2],
+            _bisector_points(poly, sources),
+        ]
+    )
+
+
+def _inside(room: BaseGeometry, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each segment ``a[i]`` → ``b[i]`` lies in ``room`` (one vectorised predicate)."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(shapely.covers(room, shapely.linestrings(np.stack([a, b], axis=1))))
+
+
+def _nearest_seen(
+    room: BaseGeometry, targets: np.ndarray, ends: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Per target, the least of ``lengths[t, k]`` over the nodes ``k`` it sees (inf if none).
+
+    Nodes are tried in order of length, all targets at once, and a target stops at the first
+    node it sees: that one gives its least length. Most targets see their best node, so this
+    tests about one segment per target instead of one per node. When the room covers the
+    convex hull of all the points, every segment between two of them lies in the room and
+    nothing is tested (convex rooms).
+    """
+    every = np.concatenate([targets, ends])
+    if room.covers(shapely.multipoints(every).convex_hull):
+        return np.asarray(lengths.min(axis=1))
+    order = np.argsort(lengths, axis=1, kind="stable")
+    least = np.full(len(targets), np.inf)
+    pending = np.arange(len(targets))
+    for rank in range(lengths.shape[1]):
+        if pending.size == 0:
+            break
+        k = order[pending, rank]
+        ok = _inside(room, targets[pending], ends[k])
+        least[pending[ok]] = lengths[pending[ok], k[ok]]
+        pending = pending[~ok]
+    return least
+
+
+def _sight(room: BaseGeometry, targets: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``seen[t, k]``: whether target ``t`` sees node ``k`` along a straight line in ``room``."""
+    tt = np.repeat(np.arange(len(targets)), len(ends))
+    kk = np.tile(np.arange(len(ends)), len(targets))
+    return _inside(room, targets[tt], ends[kk]).reshape(len(targets), len(ends))
+
+
+def _node_distances(
+    room: BaseGeometry, nodes: list[tuple[float, float]], n_src: int
+) -> tuple[list[float], list[int]]:
+    """Dijkstra over the visibility graph of the sources (the first ``n_src`` nodes) and the
+    reflex corners: each node's path length to its nearest source, and that source."""
+    dist = [0.0] * n_src + [math.inf] * (len(nodes) - n_src)
+    origin = list(range(n_src)) + [-1] * (len(nodes) - n_src)
+    if len(nodes) == n_src:
+        return dist, origin
+    xy = np.asarray(nodes)
+    ii, jj = np.triu_indices(len(nodes), k=1)
+    seen = _inside(room, xy[ii], xy[jj])
+    adj: dict[int, list[tuple[int, float]]] = {}
+    for i, j, ok in zip(ii.tolist(), jj.tolist(), seen.tolist(), strict=True):
+        if ok:
+            w = math.dist(nodes[i], nodes[j])
+            adj.setdefault(i, []).append((j, w))
+            adj.setdefault(j, []).append((i, w))
+    heap = [(0.0, k) for k in range(n_src)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > dist[u]:
+            continue
+        for v, w in adj.get(u, []):
+            if d + w < dist[v]:
+                dist[v] = d + w
+                origin[v] = origin[u]
+                heapq.heappush(heap, (d + w, v))
+    return dist, origin
+
+
+def _walk(
+    target: tuple[float, float],
+    nodes: list[tuple[float, float]],
+    reach: list[int],
+    seen: list[bool],
+    dist: list[float],
+    origin: list[int],
+) -> tuple[float, int]:
+    """A target's path length (through the first node seen giving the least) and its source."""
+    total, via = math.inf, -1
+    for k, ok in zip(reach, seen, strict=True):
+        if ok:
+            d = dist[k] + math.dist(target, nodes[k])
+            if d < total:
+                total, via = d, origin[k]
+    return total, via
 
 
 def farthest_point(
@@ -116,6 +211,11 @@ def farthest_point(
 
     Returns the distance, the farthest point and the source it walks to. Candidate points are
     the polygon's vertices and a grid of ``step`` metres; paths bend only at reflex corners.
+
+    Path lengths of all candidates are estimated at once with numpy (``_nearest_seen``); only
+    the candidates within ``TIE_M`` of the largest are walked again one by one with
+    ``math.dist`` over every node they see, so the distance, the point and the tie-breaking
+    (first candidate, first node) are exactly those of a walk over all candidates.
     """
     room = poly.buffer(1e-6, join_style="mitre")
     shapely.prepare(room)
@@ -124,53 +224,24 @@ def farthest_point(
     n_src = len(sources)
     if not n_src:
         return 0.0, None, None
-
-    def visible(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> np.ndarray:
-        lines = shapely.linestrings(np.stack([np.asarray(a), np.asarray(b)], axis=1))
-        return np.asarray(shapely.covers(room, lines))
-
-    # Dijkstra over the visibility graph of sources and reflex corners
-    dist = [0.0] * n_src + [math.inf] * (len(nodes) - n_src)
-    origin = list(range(n_src)) + [-1] * (len(nodes) - n_src)
-    if len(nodes) > n_src:
-        ii, jj = np.triu_indices(len(nodes), k=1)
-        seen = visible([nodes[i] for i in ii], [nodes[j] for j in jj])
-        adj: dict[int, list[tuple[int, float]]] = {}
-        for i, j, ok in zip(ii.tolist(), jj.tolist(), seen.tolist(), strict=True):
-            if ok:
-                w = math.dist(nodes[i], nodes[j])
-                adj.setdefault(i, []).append((j, w))
-                adj.setdefault(j, []).append((i, w))
-        heap = [(0.0, k) for k in range(n_src)]
-        while heap:
-            d, u = heapq.heappop(heap)
-            if d > dist[u]:
-                continue
-            for v, w in adj.get(u, []):
-                if d + w < dist[v]:
-                    dist[v] = d + w
-                    origin[v] = origin[u]
-                    heapq.heappush(heap, (d + w, v))
+    dist, origin = _node_distances(room, nodes, n_src)
     targets = _candidates(poly, sources, step)
     reach = [k for k in range(len(nodes)) if math.isfinite(dist[k])]
-    best: float = 0.0
-    best_pt: tuple[float, float] | None = None
-    best_src: tuple[float, float] | None = None
-    tt = np.repeat(np.arange(len(targets)), len(reach))
-    nn = np.tile(np.asarray(reach), len(targets))
-    seen = visible([targets[t] for t in tt], [nodes[k] for k in nn])
-    total = np.full(len(targets), math.inf)
-    via = np.full(len(targets), -1)
-    for t, k, ok in zip(tt.tolist(), nn.tolist(), seen.tolist(), strict=True):
-        if ok:
-            d = dist[k] + math.dist(targets[t], nodes[k])
-            if d < total[t]:
-                total[t], via[t] = d, origin[k]
-    finite = np.isfinite(total)
-    if finite.any():
-        k = int(np.argmax(np.where(finite, total, -1.0)))
-        best, best_pt = float(total[k]), targets[k]
-        best_src = nodes[int(via[k])]
+    ends = np.asarray([nodes[k] for k in reach])
+    legs = np.hypot(targets[:, None, 0] - ends[None, :, 0], targets[:, None, 1] - ends[None, :, 1])
+    approx = _nearest_seen(room, targets, ends, legs + np.asarray([dist[k] for k in reach]))
+    finite = np.isfinite(approx)
+    if not finite.any():
+        return 0.0, None, None
+    top = float(approx[finite].max())
+    near = np.flatnonzero(finite & (approx >= top - TIE_M))
+    seen = _sight(room, targets[near], ends)
+    best, best_pt, best_src = -math.inf, None, None
+    for t, row in zip(near.tolist(), seen.tolist(), strict=True):
+        point = (float(targets[t, 0]), float(targets[t, 1]))
+        total, via = _walk(point, nodes, reach, row, dist, origin)
+        if total > best:
+            best, best_pt, best_src = total, point, nodes[via]
     return best, best_pt, best_src
 
 
@@ -376,10 +447,11 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
             limit = round(HALL_LIMIT_M * factor, 3)
             row = "观众厅、展览厅、多功能厅、餐厅、营业厅 / halls with two or more exits"
             pts = _candidates(poly, src, 0.5)
-            arr = shapely.points(np.asarray(pts))
+            arr = shapely.points(pts)
             d_all = np.stack([shapely.distance(arr, Point(s)) for s in src], axis=1)
             k = int(np.argmax(d_all.min(axis=1)))
-            dist, far, to = float(d_all[k].min()), pts[k], src[int(np.argmin(d_all[k]))]
+            far = (float(pts[k, 0]), float(pts[k, 1]))
+            dist, to = float(d_all[k].min()), src[int(np.argmin(d_all[k]))]
         else:
             limit = round(dead * factor, 3)
             dist, far, to = farthest_point(poly, src)

@@ -887,6 +887,42 @@ def test_room_distance_walks_round_corners() -> None:
     assert dist == pytest.approx(math.hypot(8, 1) + math.hypot(2, 8))
 
 
+@pytest.mark.parametrize(
+    ("poly", "sources", "expected"),
+    [
+        pytest.param(
+            shapely.box(0, 0, 10, 4),
+            [(5.0, 0.0)],
+            (math.hypot(5, 4), (10.0, 4.0), (5.0, 0.0)),
+            id="tie-first-vertex",
+        ),
+        pytest.param(
+            shapely.Polygon([(0, 0), (10, 0), (10, 10), (8, 10), (8, 2), (2, 2), (2, 10), (0, 10)]),
+            [(5.0, 0.0)],
+            (math.hypot(3, 2) + math.hypot(2, 8), (10.0, 10.0), (5.0, 0.0)),
+            id="U-tie-first-arm",
+        ),
+        pytest.param(
+            shapely.box(0, 0, 10, 4),
+            [(0.0, 2.0), (10.0, 2.0)],
+            (math.hypot(5, 2), (5.0, 4.0), (0.0, 2.0)),
+            id="two-doors-bisector",
+        ),
+        pytest.param(shapely.box(0, 0, 10, 4), [(5.0, -3.0)], (0.0, None, None), id="unseen"),
+    ],
+)
+def test_room_distance_ties_and_unseen_sources(
+    poly: shapely.Polygon,
+    sources: list[tuple[float, float]],
+    expected: tuple[float, tuple[float, float] | None, tuple[float, float] | None],
+) -> None:
+    """Equal distances go to the first candidate (vertices first) and the first source; a
+    source no point sees gives no distance."""
+    dist, far, to = farthest_point(poly, sources)
+    assert (far, to) == expected[1:]
+    assert dist == pytest.approx(expected[0], abs=1e-12)
+
+
 def test_dwelling_rooms_joined_by_a_doorless_opening() -> None:
     """Two rooms with a gap in the wall between them form one dwelling."""
     walls = [obj("A-WALL", rectangle(10, 0, 10.2, 1.5)), obj("A-WALL", rectangle(10, 2.5, 10.2, 4))]
