@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +35,19 @@ __all__ = [
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+_NOT_A_ZIP = ("不是文件夹也不是完好的 zip 压缩包", "neither a folder nor an intact zip file")
+# what damaged member data makes zipfile raise while reading (a lying header offset gives
+# OSError from seek); errors while writing the extracted copy are not the member's fault
+_DAMAGED = (
+    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+    OSError,
+)
+_OS_METADATA = frozenset({"__MACOSX"})
+_OS_METADATA_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+_SUPPORTED = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2,
+                        zipfile.ZIP_LZMA})
+NAME_MAX_BYTES = 255  # one path component, as Linux, macOS and Windows file systems allow
+PATH_MAX_CHARS = 1024
 
 
 class PackageError(Exception):
@@ -56,78 +71,167 @@ class LoadedPackage:
 def open_package(path: Path) -> Iterator[Path]:
     """The package folder: ``path`` itself, or a zip safely extracted to a temporary folder.
 
-    Zip members are checked before anything is extracted: their count, their declared size and
-    compression ratio (zip bombs), and their names (absolute paths, ``..``, links: zip slip).
+    Zip members are checked before anything is extracted: their count, their declared sizes
+    against the archive's real size and the compression ratio (zip bombs, including bombs whose
+    directory lies about the compressed size), their names (absolute paths, ``..`` with either
+    slash, drive letters, names too long for a file system, clashes: zip slip) and their kind
+    (links, encrypted or unsupported members). Damaged member data found while extracting is a
+    problem of that member, never a crash. Every problem is listed at once (一次告知).
+    Operating-system metadata (``__MACOSX/``, ``.DS_Store``, ``Thumbs.db``) is skipped, so a
+    package zipped by the Finder or Explorer is read like any other.
     """
     if path.is_dir():
         yield path
         return
     if not zipfile.is_zipfile(path):
-        raise PackageError(
-            [(path.name, "不是文件夹也不是 zip 压缩包", "neither a folder nor a zip file")]
+        raise PackageError([(path.name, *_NOT_A_ZIP)])
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise PackageError([(path.name, *_NOT_A_ZIP)]) from exc
+    tmp = Path(tempfile.mkdtemp(prefix="lianshen-package-"))
+    try:
+        with zf:
+            _extract(zf, _checked_members(path, zf.infolist()), tmp, path.name)
+        roots = [p for p in tmp.iterdir() if p.is_dir()]
+        if not (tmp / "project.toml").exists() and len(roots) == 1:
+            yield roots[0]  # the zip holds one top-level package folder
+        else:
+            yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
+    """The member's path with Windows separators read as separators."""
+    return PurePosixPath(info.filename.replace("\\", "/"))
+
+
+def _is_os_metadata(name: PurePosixPath) -> bool:
+    """Files the operating system adds when zipping a folder; nobody submitted them."""
+    return bool(_OS_METADATA & set(name.parts)) or name.name.lower() in _OS_METADATA_FILES
+
+
+def _name_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
+    """Why the member's name cannot be extracted safely, as ``(zh, en)``; None when it can."""
+    raw = info.filename
+    name = _member_path(info)
+    if raw.startswith(("/", "\\")) or ".." in name.parts or ":" in raw or not name.parts:
+        return "文件名含非法路径（绝对路径或 ..）", "unsafe path in the archive"
+    if len(raw) > PATH_MAX_CHARS or any(len(p.encode()) > NAME_MAX_BYTES for p in name.parts):
+        return "文件名过长", "name too long for a file system"
+    return None
+
+
+def _kind_problem(info: zipfile.ZipInfo, archive_size: int) -> tuple[str, str] | None:
+    """Why the member's content cannot be extracted safely, as ``(zh, en)``; None when it can."""
+    if (info.external_attr >> 16) & 0o170000 == 0o120000:
+        return "不允许符号链接", "symbolic links are not allowed"
+    if info.flag_bits & 0x1:
+        return "文件已加密，请上传未加密的压缩包", "encrypted; upload an archive without a password"
+    if info.compress_type not in _SUPPORTED:
+        return (
+            "压缩方式不受支持，请用标准 zip（deflate）重新压缩",
+            "unsupported compression method; zip it again with standard deflate",
         )
+    if info.header_offset + info.compress_size > archive_size:
+        # the directory claims more compressed bytes than the archive holds: a ratio computed
+        # from it would let a bomb through
+        return (
+            "压缩包目录中的大小与实际不符（疑似压缩炸弹）",
+            "declared sizes do not match the archive (zip bomb)",
+        )
+    if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+        return "压缩比异常（疑似压缩炸弹）", "suspicious compression ratio (zip bomb)"
+    if not info.compress_size and info.file_size:
+        return "压缩比异常（疑似压缩炸弹）", "suspicious compression ratio (zip bomb)"
+    return None
+
+
+def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The members to extract, after every check that needs no decompression.
+
+    Raises:
+        PackageError: with every problem found.
+    """
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise PackageError(
+            [(path.name, f"压缩包内文件过多（{len(infos)}）", f"too many members ({len(infos)})")]
+        )
+    if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
+        raise PackageError([(path.name, "解压后体积过大", "too large when unpacked")])
+    archive_size = path.stat().st_size
     problems: list[tuple[str, str, str]] = []
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise PackageError(
-                [
-                    (
-                        path.name,
-                        f"压缩包内文件过多（{len(infos)}）",
-                        f"too many members ({len(infos)})",
-                    )
-                ]
+    members: list[zipfile.ZipInfo] = []
+    for info in infos:
+        problem = _name_problem(info) or _kind_problem(info, archive_size)
+        if problem is not None:
+            problems.append((info.filename, *problem))
+        elif not _is_os_metadata(_member_path(info)):
+            members.append(info)
+    files = Counter(_member_path(i) for i in members if not i.is_dir())
+    folders = {parent for name in files for parent in name.parents}
+    for info in members:
+        name = _member_path(info)
+        if not info.is_dir() and (files[name] > 1 or name in folders):
+            problems.append(
+                (
+                    info.filename,
+                    "文件名与压缩包内其他文件或文件夹重复",
+                    "name clashes with another file or folder in the archive",
+                )
             )
-        total = sum(i.file_size for i in infos)
-        if total > MAX_ZIP_BYTES:
-            raise PackageError([(path.name, "解压后体积过大", "too large when unpacked")])
-        for info in infos:
-            name = PurePosixPath(info.filename)
-            if info.filename.startswith(("/", "\\")) or ".." in name.parts or ":" in info.filename:
-                problems.append(
-                    (
-                        info.filename,
-                        "文件名含非法路径（绝对路径或 ..）",
-                        "unsafe path in the archive",
-                    )
-                )
-            elif info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-                problems.append(
-                    (
-                        info.filename,
-                        "压缩比异常（疑似压缩炸弹）",
-                        "suspicious compression ratio (zip bomb)",
-                    )
-                )
-            elif (info.external_attr >> 16) & 0o170000 == 0o120000:
-                problems.append((info.filename, "不允许符号链接", "symbolic links are not allowed"))
-        if problems:
-            raise PackageError(problems)
-        tmp = Path(tempfile.mkdtemp(prefix="lianshen-package-"))
+    if problems:
+        raise PackageError(problems)
+    return [i for i in members if not i.is_dir()]
+
+
+def _extract(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tmp: Path, name: str) -> None:
+    """Extract ``members`` under ``tmp`` at paths built from checked names only.
+
+    Raises:
+        PackageError: member data is damaged (every damaged member is listed), or more bytes
+            inflate than allowed: declared sizes in the directory can lie, so what is really
+            inflated is counted.
+    """
+    problems: list[tuple[str, str, str]] = []
+    written = 0
+    for info in members:
+        target = tmp.joinpath(*_member_path(info).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            written = 0
-            for info in infos:
-                if info.is_dir():
-                    continue
-                target = tmp.joinpath(*PurePosixPath(info.filename).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, target.open("wb") as dst:
-                    # count what is really inflated: declared sizes in the directory can lie
-                    while chunk := src.read(1 << 20):
-                        written += len(chunk)
-                        if written > MAX_ZIP_BYTES:
-                            raise PackageError(
-                                [(path.name, "解压后体积过大", "too large when unpacked")]
-                            )
-                        dst.write(chunk)
-            roots = [p for p in tmp.iterdir() if p.is_dir()]
-            if not (tmp / "project.toml").exists() and len(roots) == 1:
-                yield roots[0]  # the zip holds one top-level package folder
-            else:
-                yield tmp
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            with target.open("wb") as dst:
+                for chunk in _inflate(zf, info):
+                    written += len(chunk)
+                    if written > MAX_ZIP_BYTES:
+                        raise PackageError([(name, "解压后体积过大", "too large when unpacked")])
+                    dst.write(chunk)
+        except _Damaged:
+            problems.append(
+                (
+                    info.filename,
+                    "文件已损坏（或大小与压缩包目录不符），请重新压缩后上传",
+                    "damaged data (or sizes that do not match the directory); zip it again",
+                )
+            )
+            target.unlink(missing_ok=True)
+    if problems:
+        raise PackageError(problems)
+
+
+class _Damaged(Exception):
+    """Reading a member's data failed: the archive, not the server, is at fault."""
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member's inflated bytes in chunks; zipfile stops at the declared size and checks
+    the CRC, so data longer than declared ends as a damaged member."""
+    try:
+        with zf.open(info) as src:
+            while chunk := src.read(1 << 20):
+                yield chunk
+    except _DAMAGED as exc:
+        raise _Damaged(info.filename) from exc
 
 
 def read_layer_map(root: Path) -> LayerMap:
@@ -173,7 +277,8 @@ def survey_package(root: Path, *, strict: bool = False) -> PackageSurvey:
             survey.project_text = project.read_text(encoding="utf-8-sig")
             survey.params = parse_project(survey.project_text)
         except ProjectParamError as exc:
-            problems += exc.problems
+            # a syntax error names no key: the file is the place to look
+            problems += [("project.toml" if w == "(TOML)" else w, zh, en) for w, zh, en in exc.problems]
         except UnicodeDecodeError:
             problems.append(("project.toml", "不是 UTF-8 文本", "is not UTF-8 text"))
     if (root / "layers.toml").is_file():

@@ -32,7 +32,11 @@ class BodyLimit:
     """Refuse bodies over the limit while they stream in (413), before they fill the disk.
 
     Starlette spools file parts to disk without any total limit, so the count must happen
-    here, on the raw body, whatever the ``Content-Length`` claims.
+    here, on the raw body, whatever the ``Content-Length`` claims. A body sent without a length
+    (chunked) is cut off where it passes the limit: the 413 is sent at once, and the
+    application is told the client went away, so it stops reading; whatever it answers then
+    (FastAPI calls an interrupted body a 400) is dropped. Nothing is raised through the
+    application, whose middleware would wrap or translate the error.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -47,32 +51,32 @@ class BodyLimit:
             await _too_large(send, self.limit)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, started, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not started:
+                        started = True
+                        await _too_large(send, self.limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 is the answer
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send, self.limit)
-
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _too_large(send: Send, limit: int) -> None:

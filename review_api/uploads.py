@@ -14,6 +14,7 @@ so nothing is ever half-stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import uuid
@@ -25,7 +26,9 @@ from checkers.package import PackageError, open_package, survey_package
 from drawings import Discipline, IngestLimits, UnreadableDrawingError
 from drawings.limits import limits_from_env
 from drawings.sniff import sniff
-from review_api.storage import Storage
+from review_api.storage import Storage, StorageError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["PackageRejected", "StoredFile", "StoredPackage", "TooLarge", "receive", "store_package"]
 
@@ -149,11 +152,20 @@ def store_package(zip_path: Path, sha256: str, storage: Storage) -> StoredPackag
                             )
                         )
             except BaseException:
-                storage.delete_prefix(prefix)
+                _remove_quietly(storage, prefix)
                 raise
             return stored
     except PackageError as exc:
         raise PackageRejected(exc.problems) from exc
+
+
+def _remove_quietly(storage: Storage, prefix: str) -> None:
+    """Remove what was stored under ``prefix`` after a failure; a store that is down now
+    too must not hide the first error (the orphans are logged for the operator)."""
+    try:
+        storage.delete_prefix(prefix)
+    except StorageError:
+        logger.exception("could not remove %s after a failed upload", prefix)
 
 
 def temp_upload_dir() -> Path:
