@@ -1,0 +1,183 @@
+// Bureau: the intake tray (accept / return with a note) and the consolidation (the five
+// departments' opinions, confirmed findings, the consolidated opinion with its code and PDF).
+
+import { api } from "../api.js";
+import { errorBox, errorText, frame, route } from "../app.js";
+import { h, pill, replace, when } from "../dom.js";
+import { currentLang, t, tv } from "../i18n.js";
+import { processingPill, statusPill } from "./applicant.js";
+import { duePill } from "./reviewer.js";
+import { DEPARTMENTS, findingMessage, opinionsList, pdfButton, severityPill } from "./submission.js";
+
+route("/intake", ["bureau"], async (user) => {
+  const main = frame(user, "/intake");
+  const body = h("div", { class: "loading" }, t("common.loading"));
+  replace(main, h("div", { class: "page-head" }, h("h1", null, t("nav.intake"))), body);
+  try {
+    const subs = await api("GET", "/api/submissions");
+    const groups = [
+      ["bureau.tray_intake", subs.filter((s) => s.status === "intake")],
+      ["bureau.tray_consolidation", subs.filter((s) => s.status === "consolidation")],
+      ["bureau.tray_review", subs.filter((s) => s.status === "in_review")],
+      ["bureau.tray_closed", subs.filter((s) => !["intake", "consolidation", "in_review"].includes(s.status))],
+    ];
+    replace(
+      body,
+      groups.map(([key, rows]) =>
+        h(
+          "section",
+          { class: "card", "data-testid": key },
+          h("h2", null, t(key), " ", h("small", null, String(rows.length))),
+          rows.length
+            ? h(
+                "table",
+                { class: "table" },
+                h("thead", null, h("tr", null, ["col.project", "col.organization", "col.round", "col.status", "col.processing", "col.due", ""].map((k) => h("th", null, k ? t(k) : "")))),
+                h(
+                  "tbody",
+                  null,
+                  rows.map((s) =>
+                    h(
+                      "tr",
+                      { "data-testid": "tray-row" },
+                      h("td", null, s.project_name),
+                      h("td", null, s.organization),
+                      h("td", null, t("round.n", { n: s.round })),
+                      h("td", null, statusPill(s.status)),
+                      h("td", null, processingPill(s.processing)),
+                      h("td", null, duePill(s.due_at)),
+                      h("td", { class: "right" }, h("a", { href: `#/submissions/${s.id}`, "data-testid": `tray-open-${s.id}` }, t("action.open"))),
+                    ),
+                  ),
+                ),
+              )
+            : h("p", { class: "muted" }, t("bureau.tray_empty")),
+        ),
+      ),
+    );
+  } catch (err) {
+    replace(body, errorBox(err));
+  }
+});
+
+/** Accept the package for joint review, or return it with one notice. */
+export function intakePanel(sub, onDone) {
+  const note = h("textarea", { rows: 3, maxlength: 5000, placeholder: t("intake.note_hint"), "data-testid": "intake-note" });
+  const error = h("div", { class: "form-error", role: "alert" });
+  const ready = sub.processing === "done";
+  async function decide(decision) {
+    replace(error);
+    if (decision === "return" && !note.value.trim()) {
+      replace(error, t("intake.note_required"));
+      return;
+    }
+    try {
+      await api("POST", `/api/submissions/${sub.id}/intake`, { decision, note: note.value });
+      onDone();
+    } catch (err) {
+      replace(error, errorText(err));
+    }
+  }
+  return h(
+    "section",
+    { class: "card accent" },
+    h("h2", null, t("intake.title")),
+    ready ? null : h("p", { class: "warn-text" }, t("intake.wait_processing")),
+    h("label", null, t("intake.note"), note),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { class: "primary", type: "button", disabled: !ready, "data-testid": "intake-accept", onclick: () => decide("accept") }, t("intake.accept")),
+      h("button", { class: "danger", type: "button", "data-testid": "intake-return", onclick: () => decide("return") }, t("intake.return")),
+    ),
+    error,
+  );
+}
+
+/** The consolidation: opinions by department, confirmed findings, and the decision. */
+export async function consolidationPanel(user, sub, onDone) {
+  let view;
+  try {
+    view = await api("GET", `/api/submissions/${sub.id}/consolidation`);
+  } catch (err) {
+    return errorBox(err);
+  }
+  const given = new Map(view.opinions.map((o) => [o.department, o]));
+  const board = h(
+    "div",
+    { class: "dept-board" },
+    DEPARTMENTS.map((d) => {
+      const o = given.get(d);
+      return h(
+        "div",
+        { class: `dept-cell dept-${d}`, "data-testid": `dept-cell-${d}` },
+        h("span", { class: `swatch dept-bg-${d}` }),
+        h("strong", null, tv("dept", d)),
+        o ? pill(tv("verdict", o.verdict), o.verdict === "pass" ? "ok" : "warn") : pill(t("consolidation.missing"), "wait"),
+        o ? h("div", { class: "muted small" }, o.author, " · ", when(o.created_at, currentLang())) : null,
+      );
+    }),
+  );
+  const confirmed = view.confirmed_findings.length
+    ? h(
+        "table",
+        { class: "table compact" },
+        h("tbody", null, view.confirmed_findings.map((f) => h("tr", null, h("td", null, h("code", null, f.code)), h("td", null, severityPill(f.severity)), h("td", null, tv("dept", f.discipline)), h("td", null, findingMessage(f))))),
+      )
+    : h("p", { class: "muted" }, t("consolidation.no_confirmed"));
+  const result = h("div", { "data-testid": "consolidation-result" });
+  let form = null;
+  if (user.role === "bureau" && sub.status === "consolidation") {
+    const decision = h(
+      "select",
+      { "data-testid": "consolidation-decision" },
+      h("option", { value: "revise" }, tv("decision", "revise")),
+      h("option", { value: "approve" }, tv("decision", "approve")),
+    );
+    const note = h("textarea", { rows: 3, maxlength: 5000, placeholder: t("consolidation.note_hint"), "data-testid": "consolidation-note" });
+    const error = h("div", { class: "form-error", role: "alert" });
+    form = h(
+      "form",
+      {
+        class: "stack",
+        onsubmit: async (e) => {
+          e.preventDefault();
+          replace(error);
+          try {
+            const doc = await api("POST", `/api/submissions/${sub.id}/consolidated-opinion`, { decision: decision.value, note: note.value });
+            replace(
+              result,
+              h(
+                "div",
+                { class: "issued" },
+                h("strong", null, t("consolidation.issued", { decision: tv("decision", doc.decision) })),
+                h("div", null, t("doc.code"), " ", h("code", { "data-testid": "issued-code" }, doc.verification_code)),
+                h("div", null, t("doc.pdf"), " ", h("code", null, doc.pdf_url), " ", pdfButton(doc.pdf_url, `opinion-${doc.id}.pdf`)),
+              ),
+            );
+            form.remove();
+            setTimeout(onDone, 1500);
+          } catch (err) {
+            replace(error, errorText(err));
+          }
+        },
+      },
+      h("div", { class: "row" }, h("label", null, t("consolidation.decision"), decision)),
+      h("label", null, t("consolidation.note"), note),
+      h("div", { class: "row" }, h("button", { class: "primary", type: "submit", "data-testid": "consolidation-issue" }, t("consolidation.issue"))),
+      error,
+    );
+  }
+  return h(
+    "section",
+    { class: "card accent", "data-testid": "consolidation" },
+    h("h2", null, t("consolidation.title")),
+    board,
+    h("h3", null, t("consolidation.opinions")),
+    view.opinions.length ? opinionsList(view.opinions) : h("p", { class: "muted" }, t("consolidation.none")),
+    h("h3", null, t("consolidation.confirmed"), " ", h("small", null, String(view.confirmed_findings.length))),
+    confirmed,
+    form,
+    result,
+  );
+}

@@ -1,0 +1,131 @@
+// Supervisor (and bureau): running steps with green / yellow / red, and the audit trail with
+// its verification.
+
+import { api } from "../api.js";
+import { errorBox, errorText, frame, route } from "../app.js";
+import { h, pill, replace, when } from "../dom.js";
+import { currentLang, t, tv } from "../i18n.js";
+
+const LIGHT = { green: "ok", yellow: "warn", red: "bad", paused: "plain" };
+
+function stepsCard(steps) {
+  const counts = { green: 0, yellow: 0, red: 0, paused: 0 };
+  for (const s of steps) counts[s.status] = (counts[s.status] || 0) + 1;
+  return h(
+    "section",
+    { class: "card" },
+    h(
+      "div",
+      { class: "card-head" },
+      h("h2", null, t("overview.steps")),
+      h("div", { class: "lights" }, Object.entries(counts).map(([k, n]) => h("span", { class: `light light-${k}`, "data-testid": `light-${k}` }, h("i"), `${tv("light", k)} ${n}`))),
+    ),
+    steps.length
+      ? h(
+          "table",
+          { class: "table" },
+          h("thead", null, h("tr", null, ["col.light", "col.project", "col.step", "col.responsible", "col.started", "col.due", ""].map((k) => h("th", null, k ? t(k) : "")))),
+          h(
+            "tbody",
+            null,
+            steps.map((s) =>
+              h(
+                "tr",
+                { "data-testid": "step-row" },
+                h("td", null, pill(tv("light", s.status), LIGHT[s.status])),
+                h("td", null, s.project),
+                h("td", null, tv("step", s.step), s.department ? ` · ${tv("dept", s.department)}` : ""),
+                h("td", null, tv("responsible", s.responsible)),
+                h("td", null, when(s.started_at, currentLang())),
+                h("td", null, when(s.due_at, currentLang())),
+                h("td", { class: "right" }, h("a", { href: `#/submissions/${s.submission_id}` }, t("action.open"))),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, t("overview.no_steps")),
+  );
+}
+
+function auditCard(audit) {
+  const result = h("span", { "data-testid": "audit-verify-result" });
+  const verify = h(
+    "button",
+    {
+      class: "primary",
+      type: "button",
+      "data-testid": "audit-verify",
+      onclick: async () => {
+        verify.disabled = true;
+        replace(result, t("common.loading"));
+        try {
+          const r = await api("GET", "/api/audit/verify");
+          replace(
+            result,
+            r.valid
+              ? pill(t("audit.valid", { n: r.events }), "ok")
+              : pill(t("audit.invalid", { seq: r.first_bad_event, reason: r.reason || "" }), "bad"),
+          );
+        } catch (err) {
+          replace(result, errorText(err));
+        } finally {
+          verify.disabled = false;
+        }
+      },
+    },
+    t("audit.verify"),
+  );
+  return h(
+    "section",
+    { class: "card" },
+    h("div", { class: "card-head" }, h("h2", null, t("overview.audit")), h("div", { class: "row" }, verify, result)),
+    h(
+      "table",
+      { class: "table compact audit" },
+      h("thead", null, h("tr", null, ["col.seq", "col.time", "col.actor", "col.action", "col.object", "col.hash"].map((k) => h("th", null, t(k))))),
+      h(
+        "tbody",
+        null,
+        audit.events
+          .slice()
+          .reverse()
+          .map((e) =>
+            h(
+              "tr",
+              null,
+              h("td", null, String(e.seq)),
+              h("td", null, when(e.at, currentLang())),
+              h("td", null, e.actor),
+              h("td", null, tv("action", e.action)),
+              h("td", null, `${e.object_type} #${e.object_id}`, e.submission_id ? ` (${t("audit.submission")} ${e.submission_id})` : ""),
+              h("td", null, h("code", { class: "hash" }, e.hash.slice(0, 12))),
+            ),
+          ),
+      ),
+    ),
+  );
+}
+
+route("/overview", ["supervisor", "bureau", "admin"], async (user) => {
+  const main = frame(user, "/overview");
+  const body = h("div", { class: "loading" }, t("common.loading"));
+  replace(main, h("div", { class: "page-head" }, h("h1", null, t("nav.overview"))), body);
+  try {
+    const steps = await api("GET", "/api/supervision/steps");
+    const cards = [stepsCard(steps)];
+    if (user.role === "supervisor") {
+      const first = await api("GET", "/api/audit?limit=1000");
+      let audit = first;
+      while (audit.events.length === 1000) {
+        const more = await api("GET", `/api/audit?limit=1000&after_seq=${audit.next}`);
+        first.events = first.events.concat(more.events).slice(-300);
+        audit = more;
+      }
+      first.events = first.events.slice(-300);
+      cards.push(auditCard(first));
+    }
+    replace(body, cards);
+  } catch (err) {
+    replace(body, errorBox(err));
+  }
+});
