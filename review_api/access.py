@@ -9,29 +9,52 @@
 | admin | users and organisations | users |
 
 An object the user may not see is answered exactly like an object that does not exist (404),
-so ids cannot be probed; an object the user may see but not change is a 403.
+so ids cannot be probed; an object the user may see but not change is a 403. An id that no
+row can have (zero, negative, beyond the database's integer range) is also a plain 404: the
+database is never asked, so it cannot answer with an overflow error instead.
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from fastapi import HTTPException
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from review_api.models import Annotation, Drawing, Finding, Project, Step, Submission, User
+from review_api.models import (
+    Annotation,
+    Document,
+    Drawing,
+    Finding,
+    Project,
+    Step,
+    Submission,
+    User,
+)
 
 __all__ = [
+    "MAX_ID",
+    "can_see_annotation",
     "can_see_project",
     "can_see_submission",
     "forbidden",
+    "id_in_range",
     "not_found",
     "require_role",
     "visible_annotation",
+    "visible_document",
     "visible_drawing",
     "visible_finding",
     "visible_project",
     "visible_submission",
 ]
+
+_Row = TypeVar("_Row", Annotation, Document, Drawing, Finding, Project, Submission)
+_Part = TypeVar("_Part", Annotation, Document, Drawing, Finding)
+
+MAX_ID = 2**31 - 1
+"""The largest id a row can have (PostgreSQL ``INTEGER``; SQLite refuses ids past 2**63)."""
 
 
 def not_found(what: str = "object") -> HTTPException:
@@ -42,6 +65,21 @@ def not_found(what: str = "object") -> HTTPException:
 def forbidden(why: str) -> HTTPException:
     """Visible, but this user may not do this."""
     return HTTPException(403, detail=why)
+
+
+def id_in_range(object_id: int) -> bool:
+    """Whether ``object_id`` can be the id of a row at all.
+
+    PostgreSQL answers an id past ``INTEGER`` with an error (which would read as "database
+    unavailable", 503) and SQLite's driver raises ``OverflowError`` past 2**63 (a 500); such an
+    id names nothing, so callers answer 404 without a query.
+    """
+    return 0 < object_id <= MAX_ID
+
+
+def _row(s: Session, model: type[_Row], object_id: int) -> _Row | None:
+    """The row with this id, or None; an impossible id is not sent to the database."""
+    return s.get(model, object_id) if id_in_range(object_id) else None
 
 
 def require_role(user: User, *roles: str) -> None:
@@ -99,7 +137,7 @@ def can_see_submission(s: Session, user: User, sub: Submission) -> bool:
 
 def visible_project(s: Session, user: User, project_id: int) -> Project:
     """The project, or 404."""
-    p = s.get(Project, project_id)
+    p = _row(s, Project, project_id)
     if p is None or not can_see_project(s, user, p):
         raise not_found("project")
     return p
@@ -107,32 +145,10 @@ def visible_project(s: Session, user: User, project_id: int) -> Project:
 
 def visible_submission(s: Session, user: User, submission_id: int) -> Submission:
     """The submission, or 404."""
-    sub = s.get(Submission, submission_id)
+    sub = _row(s, Submission, submission_id)
     if sub is None or not can_see_submission(s, user, sub):
         raise not_found("submission")
     return sub
-
-
-def visible_drawing(s: Session, user: User, drawing_id: int) -> tuple[Drawing, Submission]:
-    """The drawing and its submission, or 404."""
-    d = s.get(Drawing, drawing_id)
-    if d is None:
-        raise not_found("drawing")
-    sub = s.get(Submission, d.submission_id)
-    if sub is None or not can_see_submission(s, user, sub):
-        raise not_found("drawing")
-    return d, sub
-
-
-def visible_finding(s: Session, user: User, finding_id: int) -> tuple[Finding, Submission]:
-    """The finding and its submission, or 404."""
-    f = s.get(Finding, finding_id)
-    if f is None:
-        raise not_found("finding")
-    sub = s.get(Submission, f.submission_id)
-    if sub is None or not can_see_submission(s, user, sub):
-        raise not_found("finding")
-    return f, sub
 
 
 def can_see_annotation(user: User, a: Annotation) -> bool:
@@ -140,12 +156,42 @@ def can_see_annotation(user: User, a: Annotation) -> bool:
     return not (a.internal and user.role == "applicant")
 
 
+def _in_visible_submission(
+    s: Session, user: User, model: type[_Part], object_id: int, what: str
+) -> tuple[_Part, Submission]:
+    """A row that belongs to a submission, with that submission; 404 unless the user may see
+    both. One answer, named after the object asked for, whether it is missing or hidden."""
+    row = _row(s, model, object_id)
+    sub = None if row is None else s.get(Submission, row.submission_id)
+    if (
+        row is None
+        or sub is None
+        or not can_see_submission(s, user, sub)
+        or (isinstance(row, Annotation) and not can_see_annotation(user, row))
+    ):
+        raise not_found(what)
+    return row, sub
+
+
+def visible_drawing(s: Session, user: User, drawing_id: int) -> tuple[Drawing, Submission]:
+    """The drawing and its submission, or 404."""
+    return _in_visible_submission(s, user, Drawing, drawing_id, "drawing")
+
+
+def visible_finding(s: Session, user: User, finding_id: int) -> tuple[Finding, Submission]:
+    """The finding and its submission, or 404."""
+    return _in_visible_submission(s, user, Finding, finding_id, "finding")
+
+
 def visible_annotation(s: Session, user: User, annotation_id: int) -> tuple[Annotation, Submission]:
-    """The annotation and its submission, or 404."""
-    a = s.get(Annotation, annotation_id)
-    if a is None or not can_see_annotation(user, a):
-        raise not_found("annotation")
-    sub = s.get(Submission, a.submission_id)
-    if sub is None or not can_see_submission(s, user, sub):
-        raise not_found("annotation")
-    return a, sub
+    """The annotation and its submission, or 404 (internal ones are hidden from applicants)."""
+    return _in_visible_submission(s, user, Annotation, annotation_id, "annotation")
+
+
+def visible_document(s: Session, user: User, document_id: int) -> tuple[Document, Submission]:
+    """An issued document and its submission, or 404.
+
+    The answer for another party's document is the one for a document that does not exist
+    ("document not found"), not the submission's, so document ids cannot be probed either.
+    """
+    return _in_visible_submission(s, user, Document, document_id, "document")

@@ -6,7 +6,9 @@
   HMAC-SHA-256 under the server's secret key. A token is checked against the database on every
   request, so deactivating a user or changing a role takes effect at the next request.
 - Failed logins are counted per user name in the database (shared by every API process); above
-  the limit within the window the answer is 429 until the window has passed.
+  the limit within the window the answer is 429 until enough failures have left the window
+  (``Retry-After`` says when). Counting and recording one attempt happen under a per-name lock,
+  so parallel guesses cannot all slip in under the limit.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import os
 import secrets
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from review_api.models import LoginAttempt, Token, User, utcnow
@@ -88,19 +91,39 @@ class LoginThrottled(Exception):
         self.retry_after = retry_after
 
 
+def _lock_name(s: Session, username: str) -> None:
+    """Serialise the logins of one user name until the transaction ends.
+
+    Without it, parallel wrong guesses on PostgreSQL would all count the failures before any of
+    them is recorded, and all get a password check. SQLite needs nothing: every transaction
+    there starts with ``BEGIN IMMEDIATE`` and so already runs alone.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"lianshen.login:{username}"},
+        )
+
+
 def authenticate(s: Session, settings: Settings, username: str, password: str) -> User | None:
     """The active user with these credentials, or None.
 
     Raises:
         LoginThrottled: the name had too many failures within the window.
     """
+    _lock_name(s, username)
     now = utcnow()
-    since = now - dt.timedelta(seconds=settings.login_window_seconds)
-    failures = s.scalar(
-        select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since)
-    )
-    if (failures or 0) >= settings.login_max_failures:
-        raise LoginThrottled(settings.login_window_seconds)
+    window = dt.timedelta(seconds=settings.login_window_seconds)
+    failures = s.scalars(
+        select(LoginAttempt.at)
+        .where(LoginAttempt.username == username, LoginAttempt.at >= now - window)
+        .order_by(LoginAttempt.at.desc())
+        .limit(settings.login_max_failures)
+    ).all()
+    if len(failures) >= settings.login_max_failures:
+        # allowed again once the oldest of the last ``max`` failures leaves the window
+        wait = (failures[-1] + window - now).total_seconds()
+        raise LoginThrottled(max(1, math.ceil(wait)))
     user = s.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
