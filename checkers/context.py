@@ -114,20 +114,30 @@ class CheckContext:
             return list(cached)
         wanted = frozenset(kinds) if kinds is not None else None
         out: list[Item] = []
-        for drawing in self.of(discipline):
-            for obj in drawing.model.objects:
-                if obj.group != group:
-                    continue
-                if closed is not None and obj.closed != closed:
-                    continue
-                is_text = obj.kind in TEXT_KINDS
-                if texts is not None and is_text != texts:
-                    continue
-                if wanted is not None and obj.kind not in wanted:
-                    continue
-                out.append(Item(drawing, obj))
+        for drawing, obj in self._grouped(Discipline(discipline)).get(group, ()):
+            if closed is not None and obj.closed != closed:
+                continue
+            is_text = obj.kind in TEXT_KINDS
+            if texts is not None and is_text != texts:
+                continue
+            if wanted is not None and obj.kind not in wanted:
+                continue
+            out.append(Item(drawing, obj))
         self._cache[key] = tuple(out)
         return out
+
+    def _grouped(self, discipline: Discipline) -> dict[str, list[tuple[Drawing, SemanticObject]]]:
+        """The objects of a discipline's drawings by group, in drawing order: one pass over
+        every object serves all ``items`` queries, which then scan their group only."""
+        key = ("grouped", discipline)
+        grouped: dict[str, list[tuple[Drawing, SemanticObject]]] | None = self._cache.get(key)
+        if grouped is None:
+            grouped = {}
+            for drawing in self.of(discipline):
+                for obj in drawing.model.objects:
+                    grouped.setdefault(obj.group, []).append((drawing, obj))
+            self._cache[key] = grouped
+        return grouped
 
     def require(self, discipline: Discipline | str, group: str, **filters: Any) -> list[Item]:
         """Like ``items`` but raises ``NotChecked`` ("no X") when there are none."""
