@@ -106,9 +106,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         redoc_url=None,
     )
     app.state.runtime = runtime
-    from review_api.routes import admin, auth, bureau, oversight, projects, review, system
+    from review_api.routes import (
+        admin,
+        auth,
+        bureau,
+        oversight,
+        projects,
+        review,
+        supervision,
+        system,
+    )
 
-    for module in (system, auth, projects, review, bureau, oversight, admin):
+    for module in (system, auth, projects, review, bureau, oversight, supervision, admin):
         app.include_router(module.router)
     _error_answers(app)
 

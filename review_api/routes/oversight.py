@@ -2,54 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from review_api import audit
 from review_api.access import require_role
-from review_api.deps import CurrentUser, DbSession
-from review_api.models import AuditEvent, Step, Submission, utcnow
+from review_api.deps import CurrentUser, DbSession, RuntimeDep
+from review_api.models import AuditEvent, utcnow
+from review_api.routes.supervision import SupervisionDep
+from review_api.supervision import running
 
 router = APIRouter(prefix="/api", tags=["supervision 监察"])
 
-YELLOW_SHARE = 2 / 3
-
-
-def step_status(step: Step) -> str:
-    """green, yellow (two thirds of the time used), red (overdue), paused (applicant's turn)."""
-    if step.due_at is None:
-        return "paused"
-    now = utcnow()
-    if now > step.due_at:
-        return "red"
-    total = (step.due_at - step.started_at).total_seconds()
-    used = (now - step.started_at).total_seconds()
-    return "yellow" if total > 0 and used / total >= YELLOW_SHARE else "green"
-
 
 @router.get("/supervision/steps")
-def running_steps(user: CurrentUser, s: DbSession) -> list[dict[str, Any]]:
-    """Every running step with its deadline and colour."""
+def running_steps(
+    rt: RuntimeDep,
+    sup: SupervisionDep,
+    user: CurrentUser,
+    s: DbSession,
+    status: Literal["green", "yellow", "red", "paused"] | None = None,
+    department: str | None = Query(None, max_length=20, description="a department or bureau"),
+) -> list[dict[str, Any]]:
+    """Every running step with its clock on the working-day calendar, worst first.
+
+    ``status`` is ``red`` (overdue), ``yellow`` (the yellow share of its time used), ``green``
+    or ``paused`` (the applicant's turn: the clock does not run). Each item is the shape
+    documented in ``supervision.running.step_json``, which includes the API's
+    ``submission_id, step, department, responsible, started_at, due_at, status``.
+    """
     require_role(user, "supervisor", "bureau")
-    out = []
-    for st in s.scalars(select(Step).where(Step.ended_at.is_(None)).order_by(Step.due_at)):
-        sub = s.get(Submission, st.submission_id)
-        assert sub is not None
-        out.append(
-            {
-                "submission_id": st.submission_id,
-                "project": sub.project.name,
-                "step": st.step,
-                "department": st.department,
-                "responsible": st.department or ("applicant" if st.step == "revision" else "bureau"),
-                "started_at": st.started_at,
-                "due_at": st.due_at,
-                "status": step_status(st),
-            }
-        )
-    return out
+    rows = running.running_steps(s, rt.settings, now=utcnow(), yellow_share=sup.yellow_share)
+    return [
+        running.step_json(x)
+        for x in rows
+        if (status is None or x.clock.status == status)
+        and (department is None or x.responsible.unit == department)
+    ]
 
 
 @router.get("/audit")
