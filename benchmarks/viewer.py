@@ -372,12 +372,249 @@ def run_preparation(
 
 
 # ---------------------------------------------------------------------------------------------
+# Section "first_view": opening the viewer page in headless Chromium
+# ---------------------------------------------------------------------------------------------
+
+FIRST_VIEW_TARGET_S = 1.0
+"""Opening a 100k-entity drawing's viewer page shows the complete drawing within this time."""
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+)
+VIEWPORT = {"width": 1440, "height": 900}
+_VIEWER_USER = "bureau"
+_VIEWER_PASSWORD = "first-view-benchmark"
+
+
+def serve_drawing(plan: str, data_dir: str, port: int) -> None:
+    """Child process: a platform whose one submission holds ``plan``, processed, then serve it.
+
+    The drawing is ingested (budgets lifted), its model stored and its viewer payload prepared
+    exactly as the pipeline leaves them, so the page is timed "after processing".
+    """
+    import hashlib
+
+    import uvicorn
+    from sqlalchemy import select
+
+    from drawings.serialize import dumps
+    from review_api.app import create_app
+    from review_api.db import Database, migrate
+    from review_api.demo import ensure_demo_users
+    from review_api.models import Drawing, Project, Submission, User
+    from review_api.settings import Settings
+    from review_api.storage import storage_from_settings
+    from tasks.stages import Runtime
+    from viewer.api import prepare_drawing
+    from viewer.web import mount
+
+    settings = Settings(data_dir=Path(data_dir))
+    migrate(settings)
+    rt = Runtime(settings, Database(settings), storage_from_settings(settings))
+    ensure_demo_users(rt, _VIEWER_PASSWORD)
+    model = load_unbounded(plan)
+    raw = Path(plan).read_bytes()
+    with rt.db.session() as s:
+        applicant = s.scalar(select(User).where(User.username == "applicant"))
+        assert applicant is not None
+        project = Project(name=f"benchmark {Path(plan).name}",
+                          organization_id=applicant.organization_id, created_by=applicant.id)
+        s.add(project)
+        s.flush()
+        sub = Submission(project_id=project.id, round=1, status="intake", processing="done",
+                         package_key="benchmark/package.zip", package_sha256="0" * 64,
+                         package_name="benchmark.zip", project_toml="", created_by=applicant.id)
+        s.add(sub)
+        s.flush()
+        drawing = Drawing(submission_id=sub.id, discipline="architecture",
+                          file=f"architecture/{Path(plan).name}", storage_key="benchmark/plan.dxf",
+                          sha256=hashlib.sha256(raw).hexdigest(), size=len(raw),
+                          status="ingested", model_key=f"models/{sub.id}/plan.lsdm")
+        s.add(drawing)
+        s.flush()
+        drawing_id, model_key = drawing.id, drawing.model_key
+    rt.storage.put_bytes(model_key, dumps(model))
+    prepare_drawing(rt.storage, drawing_id, model)
+    del model
+    app = create_app(settings, rt)
+    mount(app)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(base: str, child: Any, timeout: float) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise MeasureError(f"the platform exited with status {child.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise MeasureError(f"the platform did not answer within {timeout:.0f} s")
+
+
+def _login(base: str) -> dict[str, Any]:
+    import urllib.request
+
+    body = json.dumps({"username": _VIEWER_USER, "password": _VIEWER_PASSWORD}).encode()
+    req = urllib.request.Request(f"{base}/api/auth/login", body,
+                                 {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        answer: dict[str, Any] = json.loads(r.read())
+        return answer
+
+
+def time_first_view(browser: Any, base: str, login: dict[str, Any], drawing_id: int) -> float:
+    """Seconds from navigating to the viewer page to its first complete drawing.
+
+    A new browser context per run (empty HTTP cache), logged in through session storage; the
+    page sets ``window.__firstViewMs`` (milliseconds since navigation start) once the whole
+    drawing is on the canvas.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/static/favicon.svg")
+        page.evaluate(
+            """([token, user]) => {
+                sessionStorage.setItem("lianshen.token", token);
+                sessionStorage.setItem("lianshen.user", JSON.stringify(user));
+            }""",
+            [login["access_token"], login["user"]],
+        )
+        page.goto(f"{base}/viewer/{drawing_id}")
+        page.wait_for_selector("[data-testid=viewer-stage][data-ready='1']", timeout=120_000)
+        ms = float(page.evaluate("window.__firstViewMs"))
+        return ms / 1000
+    finally:
+        context.close()
+
+
+@dataclasses.dataclass(slots=True)
+class FirstViewResult:
+    """First-view times of one plan size (seconds), or the error that stopped them."""
+
+    size: int
+    entities: int
+    seconds: list[float]
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return sorted(self.seconds)[len(self.seconds) // 2] if self.seconds else None
+
+
+def _measure_first_view(size: int, repeat: int, timeout: float | None, step: Step) -> FirstViewResult:
+    """Start a platform holding the plan, then open its viewer ``repeat`` times."""
+    import os
+    import signal
+    import subprocess
+
+    from playwright.sync_api import sync_playwright
+
+    label = _label(size)
+    plan, info = _ensure_plan(size)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="viewer-first-") as tmp:
+        step(f"{label}: starting the platform with the processed drawing")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIANSHEN_")}
+        code = f"from benchmarks.viewer import serve_drawing; serve_drawing({str(plan)!r}, {tmp!r}, {port})"
+        child = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True)
+        result = FirstViewResult(size, info.entities, [])
+        try:
+            _wait_healthy(base, child, timeout or 600)
+            login = _login(base)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+                try:
+                    time_first_view(browser, base, login, 1)  # warm-up: server and font caches
+                    for i in range(repeat):
+                        step(f"{label}: first view run {i + 1}/{repeat}")
+                        result.seconds.append(time_first_view(browser, base, login, 1))
+                finally:
+                    browser.close()
+        except Exception as exc:  # noqa: BLE001 - reported in the section, not fatal
+            result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=30)
+    return result
+
+
+def first_view_verdict(results: Sequence[FirstViewResult]) -> tuple[bool, str]:
+    """Whether the largest plan up to 100k entities opens within ``FIRST_VIEW_TARGET_S``."""
+    judged = [r for r in results if r.size <= 100_000]
+    if not judged:
+        return False, "first view target: no plan of at most 100k entities measured"
+    worst = max(judged, key=lambda r: r.size)
+    if worst.median is None:
+        return False, f"first view target: {_label(worst.size)} failed ({worst.error})"
+    met = worst.median <= FIRST_VIEW_TARGET_S
+    return met, (
+        f"first view target: {_label(worst.size)} median {worst.median:.2f} s "
+        f"(target <= {FIRST_VIEW_TARGET_S:.1f} s, {'met' if met else 'NOT met'})"
+    )
+
+
+def render_first_view_table(results: Sequence[FirstViewResult]) -> str:
+    """The first-view figures as a plain-text table."""
+    rows = [
+        [
+            _label(r.size), f"{r.entities:,}", str(len(r.seconds)),
+            _fmt(r.median, ".2f"),
+            _fmt(min(r.seconds) if r.seconds else None, ".2f"),
+            _fmt(max(r.seconds) if r.seconds else None, ".2f"),
+        ]
+        for r in results
+    ]
+    return format_table(["size", "entities", "runs", "median s", "min s", "max s"], rows)
+
+
+def run_first_view(
+    sizes: Sequence[int], *, repeat: int | None, timeout: float | None, step: Step
+) -> SectionReport:
+    """Section "first_view": viewer page to complete drawing, in headless Chromium."""
+    results = [
+        _measure_first_view(size, repeat or 5, timeout, step) for size in sizes
+    ]
+    return SectionReport(
+        name="first_view",
+        table=render_first_view_table(results),
+        verdicts=[first_view_verdict(results)],
+        data={
+            "target_seconds": FIRST_VIEW_TARGET_S,
+            "viewport": VIEWPORT,
+            "results": [dataclasses.asdict(r) for r in results],
+        },
+        notes=[f"{_label(r.size)}: {r.error}" for r in results if r.error],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------------------------
 
 #: Sections in the order they run; each takes the sizes and the run options and reports.
 SECTIONS: dict[str, Callable[..., SectionReport]] = {
     "preparation": run_preparation,
+    "first_view": run_first_view,
 }
 
 

@@ -1,0 +1,371 @@
+"""End to end in a real browser: each role's pages on ``lianshen serve --demo``.
+
+The tests follow one review as the people do it: the applicant uploads a package and watches
+it being processed, the bureau accepts the demo package at intake, two reviewers of different
+departments annotate the same drawing and see each other's marks live, a reviewer confirms a
+finding, the departments give their opinions, the bureau issues the consolidated opinion and
+the supervisor verifies the audit trail. A package whose drawing carries markup in a layer
+name and a text must show both as text and run nothing.
+
+Each test puts the submission into the state it needs through the API when an earlier test
+has not (so one can be run alone), and saves a screenshot of its page in ``screenshots/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review_api.workflow import DEPARTMENTS
+from tests.browser.conftest import Server, open_page, screenshot
+
+HOSTILE_LAYER = "<img src=x onerror=alert(1)>"
+HOSTILE_TEXT = "<script>alert(2)</script>"
+LONG = 600_000  # ms: processing a package on a busy machine
+
+
+def demo_submission(server: Server) -> dict[str, Any]:
+    """The demo package's submission (the first one of the demo project)."""
+    subs = server.api("bureau", "GET", "/api/submissions").json()
+    ours = [s for s in subs if s["project_name"].startswith("示例住宅楼")]
+    assert ours, subs
+    sub: dict[str, Any] = server.api("bureau", "GET", f"/api/submissions/{ours[-1]['id']}").json()
+    return sub
+
+
+def accepted(server: Server) -> dict[str, Any]:
+    """The demo submission, accepted at intake (through the API unless a test did it)."""
+    sub = demo_submission(server)
+    if sub["status"] == "intake":
+        r = server.api("bureau", "POST", f"/api/submissions/{sub['id']}/intake", json={"decision": "accept"})
+        assert r.status_code == 200, r.text
+        sub = r.json()
+    return sub
+
+
+def drawing_of(sub: dict[str, Any], discipline: str) -> int:
+    drawing_id: int = next(d["id"] for d in sub["drawings"] if d["discipline"] == discipline)
+    return drawing_id
+
+
+def open_viewer(page: Any, server: Server, drawing_id: int) -> None:
+    """Open the viewer and wait for its first complete view of the drawing."""
+    page.goto(f"{server.base}/#/drawings/{drawing_id}")
+    page.wait_for_selector("[data-testid=viewer-stage][data-ready='1']", timeout=60_000)
+
+
+def drag(page: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Press, move and release the mouse on the drawing (fractions of the canvas size)."""
+    box = page.locator(".drawing-overlay").bounding_box()
+    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=6)
+    page.mouse.up()
+
+
+def annotate(page: Any, tool: str, start: tuple[float, float], end: tuple[float, float], text: str) -> None:
+    """Draw an annotation with ``tool`` and save it with ``text``."""
+    page.click(f"[data-testid=tool-{tool}]")
+    drag(page, start, end)
+    page.fill("[data-testid=annotation-text]", text)
+    page.click("[data-testid=annotation-save]")
+    page.wait_for_selector(f"[data-testid=annotation-item]:has-text('{text}')")
+
+
+def test_login_page_speaks_chinese_and_switches_to_english(server: Server, browser: Any) -> None:
+    page, watch = open_page(browser, server, None)
+    assert page.locator("[data-testid=login-submit]").inner_text() == "登录"
+    page.fill("[data-testid=login-username]", "applicant")
+    page.fill("[data-testid=login-password]", "wrong password")
+    page.click("[data-testid=login-submit]")
+    error = page.locator(".form-error")
+    error.wait_for()
+    assert "用户名或密码错误" in error.inner_text()
+    screenshot(page, "01-login")
+    page.click("[data-testid=lang-switch]")
+    page.wait_for_selector("[data-testid=login-submit]:has-text('Log in')")
+    page.click("[data-testid=lang-switch]")
+    page.wait_for_selector("[data-testid=login-submit]:has-text('登录')")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_applicant_uploads_a_package_and_watches_it_finish(
+    server: Server, browser: Any, sample_zip: Any
+) -> None:
+    archive = sample_zip("office_building")
+    page, watch = open_page(browser, server, "applicant")
+    page.wait_for_selector("[data-testid=project-card]")
+    page.fill("[data-testid=project-name]", "浏览器测试：滨江科创园1#办公楼")
+    page.click("[data-testid=project-create]")
+    card = page.locator("[data-testid=project-card]", has_text="浏览器测试：滨江科创园1#办公楼")
+    card.wait_for()
+    card.locator("[data-testid^=upload-open-]").click()
+    page.set_input_files("[data-testid=package-file]", str(archive))
+    screenshot(page, "02-applicant-projects")
+    page.click("[data-testid=upload-submit]")
+    page.wait_for_url(re.compile(r".*#/submissions/\d+$"), timeout=120_000)
+    submission_id = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_selector("[data-testid=processing-bar]")
+    page.wait_for_selector("[data-testid=processing-state]:has-text('检查完成')", timeout=LONG)
+    label = page.locator("[data-testid=processing-bar] .bar-label").inner_text()
+    done, total = map(int, re.findall(r"\d+", label)[-2:])
+    assert done == total > 0
+    state = server.api("applicant", "GET", f"/api/submissions/{submission_id}").json()
+    assert state["processing"] == "done" and state["status"] == "intake"
+    page.wait_for_selector("[data-testid=drawing-fire]")
+    page.wait_for_selector("[data-testid=finding-row]")
+    screenshot(page, "03-applicant-submission")
+    assert watch.errors == [] and watch.dialogs == []
+    page.context.close()
+
+
+def test_bureau_accepts_the_demo_package_at_intake(server: Server, browser: Any) -> None:
+    sub = demo_submission(server)
+    if sub["status"] != "intake":
+        pytest.skip("the demo package was accepted before this test ran")
+    page, watch = open_page(browser, server, "bureau")
+    page.wait_for_selector("[data-testid='bureau.tray_intake'] [data-testid=tray-row]")
+    screenshot(page, "04-bureau-intake")
+    page.click(f"[data-testid=tray-open-{sub['id']}]")
+    page.wait_for_selector("[data-testid=intake-accept]")
+    page.click("[data-testid=intake-accept]")
+    page.wait_for_selector("[data-testid=submission-status]:has-text('联审中')")
+    assert demo_submission(server)["status"] == "in_review"
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_reviewers_see_each_others_annotations_live(server: Server, browser: Any) -> None:
+    sub = accepted(server)
+    drawing = drawing_of(sub, "fire")
+    fire, fire_watch = open_page(browser, server, "reviewer-fire")
+    arch, arch_watch = open_page(browser, server, "reviewer-architecture")
+    open_viewer(fire, server, drawing)
+    open_viewer(arch, server, drawing)
+    for page in (fire, arch):
+        page.wait_for_selector("[data-testid=live].on")
+        page.click("[data-testid=tab-annotations]")
+        page.select_option("[data-testid=annotation-filter-status]", "")
+
+    annotate(fire, "cloud", (0.30, 0.35), (0.45, 0.55), "疏散楼梯间前室面积不足，请核实")
+    arch.wait_for_selector("[data-testid=annotation-item]:has-text('疏散楼梯间前室面积不足')", timeout=20_000)
+
+    annotate(arch, "arrow", (0.60, 0.70), (0.52, 0.50), "请与建筑平面轴线核对")
+    fire.wait_for_selector("[data-testid=annotation-item]:has-text('请与建筑平面轴线核对')", timeout=20_000)
+
+    arch.locator("[data-testid=annotation-item]", has_text="疏散楼梯间前室面积不足").click()
+    arch.fill("[data-testid=annotation-detail] [data-testid=reply-text]", "建筑专业已复核，同意此意见")
+    arch.click("[data-testid=annotation-detail] [data-testid=reply-submit]")
+    fire.wait_for_selector("[data-testid=annotation-item]:has-text('1 条答复')", timeout=20_000)
+
+    stored = server.api("reviewer-fire", "GET", f"/api/drawings/{drawing}/annotations").json()
+    by_text = {a["text"]: a for a in stored}
+    cloud = by_text["疏散楼梯间前室面积不足，请核实"]
+    arrow = by_text["请与建筑平面轴线核对"]
+    assert cloud["kind"] == "cloud" and cloud["department"] == "fire"
+    assert cloud["geometry"]["type"] == "Polygon"
+    assert arrow["kind"] == "arrow" and arrow["department"] == "architecture"
+    assert arrow["geometry"]["type"] == "LineString"
+    assert [r["text"] for r in cloud["replies"]] == ["建筑专业已复核，同意此意见"]
+    fire.locator("[data-testid=annotation-item]", has_text="疏散楼梯间前室面积不足").click()
+    screenshot(fire, "05-viewer-reviewer-fire")
+    screenshot(arch, "06-viewer-reviewer-architecture")
+    assert fire_watch.errors == [] and arch_watch.errors == []
+    fire.context.close()
+    arch.context.close()
+
+
+def test_reviewer_confirms_a_finding_in_the_viewer(server: Server, browser: Any) -> None:
+    sub = accepted(server)
+    findings = server.api("reviewer-fire", "GET", f"/api/submissions/{sub['id']}/findings").json()
+    own = [f for f in findings if f["discipline"] == "fire" and f["drawing_id"] is not None]
+    assert own, "the demo package has no finding of the fire discipline to review"
+    target = own[0]
+    page, watch = open_page(browser, server, "reviewer-fire")
+    page.goto(f"{server.base}/#/drawings/{target['drawing_id']}/finding/{target['id']}")
+    page.wait_for_selector("[data-testid=viewer-stage][data-ready='1']", timeout=60_000)
+    page.wait_for_selector("[data-testid=finding-detail]")
+    page.click("[data-testid=finding-confirm]")
+    page.wait_for_selector(f"[data-testid=finding-item][data-id='{target['id']}']:has-text('已确认')")
+    after = server.api("reviewer-fire", "GET", f"/api/submissions/{sub['id']}/findings").json()
+    assert next(f for f in after if f["id"] == target["id"])["review_status"] == "confirmed"
+    page.click("[data-testid=tab-layers]")
+    page.wait_for_selector("[data-testid=layer-group]")
+    screenshot(page, "07-viewer-finding-confirmed")
+    assert watch.errors == []
+    page.context.close()
+
+
+def _hostile_package(archive: Path, tmp: Path) -> Path:
+    """The office package with a fire drawing whose layer name and text are markup."""
+    import ezdxf
+
+    folder = tmp / "hostile"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(folder)
+    path = folder / "fire" / "plans.dxf"
+    doc = ezdxf.readfile(path)
+    doc.layers.add("HXLAYERX")
+    msp = doc.modelspace()
+    x0, y0, x1, y1 = _extents(doc)
+    msp.add_line((x0, y0), (x1, y1), dxfattribs={"layer": "HXLAYERX"})
+    msp.add_text("HXTEXTX", dxfattribs={"layer": "HXLAYERX", "height": 500, "insert": ((x0 + x1) / 2, (y0 + y1) / 2)})
+    text = _dxf_text(doc).replace("HXLAYERX", HOSTILE_LAYER).replace("HXTEXTX", HOSTILE_TEXT)
+    path.write_text(text, encoding="utf-8")
+    out = shutil.make_archive(str(tmp / "hostile"), "zip", folder)
+    return Path(out)
+
+
+def _extents(doc: Any) -> tuple[float, float, float, float]:
+    from ezdxf import bbox
+
+    box = bbox.extents(doc.modelspace(), fast=True)
+    return box.extmin.x, box.extmin.y, box.extmax.x, box.extmax.y
+
+
+def _dxf_text(doc: Any) -> str:
+    import io
+
+    stream = io.StringIO()
+    doc.write(stream)
+    return stream.getvalue()
+
+
+def test_markup_in_a_drawing_is_shown_as_text_and_runs_nothing(
+    server: Server, browser: Any, sample_zip: Any, tmp_path: Path
+) -> None:
+    archive = _hostile_package(sample_zip("office_building"), tmp_path)
+    project = server.api("applicant", "POST", "/api/projects", json={"name": "标记注入测试"}).json()
+    with archive.open("rb") as fh:
+        r = server.api(
+            "applicant", "POST", f"/api/projects/{project['id']}/submissions",
+            files={"package": ("hostile.zip", fh, "application/zip")},
+        )
+    assert r.status_code == 201, r.text
+    sub = server.wait_processed(r.json()["id"])
+    fire = next(d for d in sub["drawings"] if d["discipline"] == "fire")
+    assert fire["status"] == "ingested", fire
+
+    page, watch = open_page(browser, server, "applicant")
+    page.goto(f"{server.base}/#/submissions/{sub['id']}")
+    page.wait_for_selector("[data-testid=finding-row]")
+    open_viewer(page, server, fire["id"])
+    page.click("[data-testid=tab-layers]")
+    page.locator("[data-testid=layer-group]", has_text="未归类图层").locator("summary").click()
+    names = page.locator("[data-testid=layer-name]").all_inner_texts()
+    assert HOSTILE_LAYER in names
+    found = page.evaluate(
+        """([layer, text]) => ({
+            imgs: document.querySelectorAll("img[src='x'], img[onerror]").length,
+            scripts: [...document.scripts].map(s => s.src),
+            injected: document.querySelectorAll("[onerror], [onmouseover]").length,
+            textNodes: [...document.querySelectorAll("[data-testid=layer-name]")]
+                .filter(el => el.textContent === layer && el.children.length === 0).length,
+            bodyText: document.body.innerText.includes(layer),
+        })""",
+        [HOSTILE_LAYER, HOSTILE_TEXT],
+    )
+    assert found["imgs"] == 0 and found["injected"] == 0
+    assert all(s.endswith("/static/js/app.js") for s in found["scripts"]), found["scripts"]
+    assert found["textNodes"] == 1 and found["bodyText"]
+    # the text sits in the middle of the drawing: zoom in on it so the canvas draws it
+    page.click("[data-testid=fit]")
+    box = page.locator(".drawing-overlay").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(6):
+        page.mouse.wheel(0, -400)
+    page.wait_for_timeout(800)
+    screenshot(page, "08-viewer-hostile-names")
+    assert watch.dialogs == [], watch.dialogs
+    assert watch.errors == [], watch.errors
+    page.context.close()
+
+
+def test_opinions_and_the_consolidated_opinion(server: Server, browser: Any) -> None:
+    sub = accepted(server)
+    if sub["status"] == "in_review":
+        findings = server.api("bureau", "GET", f"/api/submissions/{sub['id']}/findings").json()
+        page, watch = open_page(browser, server, "reviewer-planning")
+        page.goto(f"{server.base}/#/submissions/{sub['id']}")
+        page.wait_for_selector("[data-testid=opinion-submit]")
+        page.select_option("[data-testid=opinion-verdict]", "revise")
+        page.click("[data-testid=opinion-add-item]")
+        page.fill("[data-testid=opinion-item-text]", "总平面图应标注消防车道转弯半径")
+        own = [f for f in findings if f["discipline"] == "planning"]
+        if own:
+            page.select_option(".item-finding", str(own[0]["id"]))
+        screenshot(page, "09-reviewer-opinion-form")
+        page.click("[data-testid=opinion-submit]")
+        page.wait_for_selector("[data-testid=opinion-planning]")
+        assert watch.errors == []
+        page.context.close()
+        for dept in DEPARTMENTS:
+            if dept == "planning":
+                continue
+            r = server.api(f"reviewer-{dept}", "POST", f"/api/submissions/{sub['id']}/opinions",
+                           json={"department": dept, "verdict": "pass", "items": []})
+            assert r.status_code == 201, r.text
+    state = server.api("bureau", "GET", f"/api/submissions/{sub['id']}").json()
+    assert state["status"] == "consolidation", state["status"]
+
+    page, watch = open_page(browser, server, "bureau")
+    page.goto(f"{server.base}/#/submissions/{sub['id']}")
+    page.wait_for_selector("[data-testid=consolidation]")
+    for dept in DEPARTMENTS:
+        assert "未提交" not in page.locator(f"[data-testid=dept-cell-{dept}]").inner_text()
+    page.select_option("[data-testid=consolidation-decision]", "revise")
+    page.fill("[data-testid=consolidation-note]", "请按各部门意见修改后重新报审")
+    page.click("[data-testid=consolidation-issue]")
+    page.wait_for_selector("[data-testid=issued-code], [data-testid=consolidation] .form-error:not(:empty)", timeout=120_000)
+    code = page.locator("[data-testid=issued-code]")
+    assert code.count() == 1, page.locator("[data-testid=consolidation] .form-error").inner_text()
+    screenshot(page, "10-bureau-consolidation")
+    verification = code.inner_text().strip()
+    check = server.api("bureau", "GET", f"/api/verify/{verification}").json()
+    assert check["valid"] is True and check["decision"] == "revise"
+    with page.expect_download() as download:
+        page.locator("[data-testid=consolidation-result] [data-testid=pdf-download]").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_supervisor_sees_the_lights_and_verifies_the_audit_trail(server: Server, browser: Any) -> None:
+    page, watch = open_page(browser, server, "supervisor")
+    page.wait_for_selector("[data-testid=light-green]")
+    page.wait_for_selector("[data-testid=step-row]")
+    page.click("[data-testid=audit-verify]")
+    result = page.locator("[data-testid=audit-verify-result] .pill-ok")
+    result.wait_for()
+    assert "完整" in result.inner_text()
+    screenshot(page, "11-supervisor-overview")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_reviewer_queue_lists_deadlines(server: Server, browser: Any) -> None:
+    accepted(server)
+    page, watch = open_page(browser, server, "reviewer-lightning")
+    page.wait_for_selector("[data-testid=queue-row]")
+    screenshot(page, "12-reviewer-queue")
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_events_stream_needs_a_login(server: Server) -> None:
+    import httpx
+
+    sub = demo_submission(server)
+    r = httpx.get(f"{server.base}/api/submissions/{sub['id']}/events", timeout=10)
+    assert r.status_code == 401
+    r = httpx.get(f"{server.base}/api/submissions/{sub['id']}/events?token=not-a-token", timeout=10)
+    assert r.status_code == 401
