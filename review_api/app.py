@@ -113,11 +113,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         oversight,
         projects,
         review,
+        rounds,
         supervision,
         system,
     )
 
-    for module in (system, auth, projects, review, bureau, oversight, supervision, admin):
+    for module in (
+        system, auth, projects, review, rounds, bureau, oversight, supervision, admin
+    ):
         app.include_router(module.router)
     _error_answers(app)
 

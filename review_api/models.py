@@ -33,11 +33,14 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "CarriedItem",
     "CheckRun",
     "Decision",
     "Document",
     "Drawing",
+    "DrawingComparison",
     "Finding",
+    "ItemAnswer",
     "LoginAttempt",
     "Opinion",
     "OpinionItem",
@@ -350,6 +353,62 @@ class Step(Base):
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ItemAnswer(Base):
+    """The applicant's answer to one open item of a round (fixed, or explained)."""
+
+    __tablename__ = "item_answers"
+    __table_args__ = (UniqueConstraint("source_type", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    source_type: Mapped[str] = mapped_column(String(20))  # opinion_item|finding|annotation|carried
+    source_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # fixed|explained
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CarriedItem(Base):
+    """An open item of an earlier round, carried to the next round at its mapped location."""
+
+    __tablename__ = "carried_items"
+    __table_args__ = (UniqueConstraint("submission_id", "source_type", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    from_submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    source_type: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int] = mapped_column(Integer)
+    discipline: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(200))
+    drawing_id: Mapped[int | None] = mapped_column(ForeignKey("drawings.id"))
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    old_location: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changes_nearby: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    rule_now: Mapped[str] = mapped_column(String(10), default="n/a")  # fails|passes|n/a
+    new_finding_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    answer_status: Mapped[str | None] = mapped_column(String(10))
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|closed
+    reason: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DrawingComparison(Base):
+    """The stored comparison of a drawing with its counterpart in the previous round."""
+
+    __tablename__ = "drawing_comparisons"
+    __table_args__ = (UniqueConstraint("drawing_id", "previous_drawing_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawing_id: Mapped[int] = mapped_column(ForeignKey("drawings.id"), index=True)
+    previous_drawing_id: Mapped[int] = mapped_column(ForeignKey("drawings.id"))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

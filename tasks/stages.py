@@ -408,7 +408,15 @@ def advance(rt: Runtime, submission_id: int) -> Next:
 
 
 def aggregate(rt: Runtime, submission_id: int) -> None:
-    """Close the pipeline: summary, final state, one audit event."""
+    """Close the pipeline: open items of the previous round carried over, summary, final
+    state, one audit event."""
+    with rt.db.session() as s:
+        sub = s.get(Submission, submission_id)
+        if sub is None or sub.processing != "aggregating":
+            return
+    from review_api.rounds import carry_over
+
+    carried = carry_over(rt, submission_id)  # idempotent: a redelivery carries nothing twice
     with rt.db.session() as s:
         sub = _lock(s, rt.db, submission_id)
         if sub is None or sub.processing != "aggregating":
@@ -443,6 +451,7 @@ def aggregate(rt: Runtime, submission_id: int) -> None:
                 "failed_drawings": failed_drawings,
                 "failed_checks": sorted(failed_runs),
                 "findings": by_severity,
+                "carried_items": carried,
             },
         )
 

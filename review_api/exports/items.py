@@ -172,8 +172,8 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
     opinions = s.scalars(select(Opinion).where(Opinion.submission_id == sub.id))
     for o in sorted(opinions, key=lambda o: _order(o.department)):
         for i in o.items:
-            f = findings.get(i.finding_id) if i.finding_id else None
             a = annotations.get(i.annotation_id) if i.annotation_id else None
+            f = findings.get(i.finding_id or (a.finding_id if a else None) or -1)
             item = ConsolidationItem(
                 key=f"item:{i.id}", source="opinion_item", department=o.department,
                 reviewer=o.author.real_name, reviewer_organization=o.author.organization.name,

@@ -225,6 +225,13 @@ def _issue_pdf(settings: Settings, content: DocumentContent) -> tuple[bytes, str
         )
     except (SigningError, FontError) as exc:
         raise HTTPException(503, detail=str(exc)) from exc
+    check = validate_pdf(signed, key.trust_roots)
+    if not check.genuine:  # e.g. a certificate without the key usage a document seal needs
+        raise HTTPException(
+            503,
+            detail="签章后验证未通过，文书未签发：请检查签章证书与信任根 / the signed document does "
+            f"not verify, nothing was issued: check the signing certificate ({check.problem})",
+        )
     return signed, key.fingerprint
 
 
