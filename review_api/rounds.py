@@ -91,16 +91,16 @@ def open_items(s: Session, sub: Submission) -> list[Item]:
     for o in s.scalars(
         select(Opinion).where(Opinion.submission_id == sub.id, Opinion.verdict == "revise")
     ):
-        for it in o.items:
-            f = s.get(Finding, it.finding_id) if it.finding_id else None
-            a = s.get(Annotation, it.annotation_id) if it.annotation_id else None
+        for oi in o.items:
+            f = s.get(Finding, oi.finding_id) if oi.finding_id else None
+            a = s.get(Annotation, oi.annotation_id) if oi.annotation_id else None
             if f is not None:
                 named_findings.add(f.id)
             if a is not None:
                 named_annotations.add(a.id)
             items.append(
                 Item(
-                    "opinion_item", it.id, o.department, f.code if f else None, it.text,
+                    "opinion_item", oi.id, o.department, f.code if f else None, oi.text,
                     o.author.real_name,
                     (f.drawing_id if f else None) or (a.drawing_id if a else None),
                     (f.location if f else None) or (a.geometry if a else None),
@@ -190,7 +190,7 @@ def compare_drawings(rt: Runtime, new: Drawing, old: Drawing) -> dict[str, Any]:
     if new.model_key is None or old.model_key is None:
         raise ValueError("both drawings must be ingested before they can be compared")
     diff = compare(loads(rt.storage.get_bytes(old.model_key)), loads(rt.storage.get_bytes(new.model_key)))
-    result = clean(diff.to_dict())
+    result: dict[str, Any] = clean(diff.to_dict())
     key = f"comparisons/{new.id}_{old.id}.json"
     rt.storage.put_bytes(key, json.dumps(result, ensure_ascii=False).encode())
     with rt.db.session() as s:
