@@ -8,6 +8,11 @@ Appends are serialised through the one ``audit_head`` row: the append first *upd
 lock on PostgreSQL, the write lock on SQLite), so two processes never chain onto the same
 predecessor. ``verify`` walks the chain in ``seq`` order and reports the first event whose hash,
 predecessor link or sequence number is wrong: an altered, deleted or reordered event.
+
+The migration ``audit_append_only`` makes the two tables append-only in the database (triggers), so the chain's
+check is what remains for someone who can lift that guard: a database superuser. Such a person
+can also rewrite the chain consistently from some event on and re-hash it; only a copy of the
+head kept outside the database (a time-stamp or a write-once store) can show that.
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ def record(
     )
     e.hash = event_hash(e)
     s.add(e)
+    s.flush()  # the event exists before the head points at it (the database guard checks)
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=e.hash))
     return e
 
@@ -136,6 +142,9 @@ def verify(s: Session) -> VerifyResult:
             return VerifyResult(False, count, e.seq, "event content was altered")
         prev, expected_seq = e.hash, expected_seq + 1
     head = s.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+    if head is None:
+        if count:
+            return VerifyResult(False, count, expected_seq, "the chain head was removed")
+    elif head.seq != expected_seq - 1 or head.hash != prev:
         return VerifyResult(False, count, expected_seq, "events after the last one are missing")
     return VerifyResult(True, count, None)

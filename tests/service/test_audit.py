@@ -1,0 +1,427 @@
+"""The audit trail: tamper evidence, the database guard, concurrent appends, real names.
+
+On SQLite and on PostgreSQL (RELIABILITY.md §1.6, §4.4 S8): after a review round with many
+events, the platform's own connection cannot change or remove an event (migration
+``audit_append_only``); with that guard lifted, as a database superuser can, every alteration,
+deletion, reordering or rewind is reported by ``GET /api/audit/verify`` at exactly the event
+where the chain breaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from review_api import audit
+from review_api.db import MIGRATIONS
+from review_api.models import AuditEvent, AuditHead, User
+from review_api.workflow import DEPARTMENTS
+from tests.service.harness import (
+    PASSWORD,
+    Platform,
+    fresh_postgres,
+    make_platform,
+    package_zip,
+    postgres_available,
+)
+
+EVENTS = AuditEvent.__table__
+HEAD = AuditHead.__table__
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def platform_on(backend: str, tmp_path: Path) -> Iterator[Platform]:
+    """A platform on a fresh SQLite file or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield make_platform(tmp_path)
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI starts it)")
+    with fresh_postgres() as url:
+        p = make_platform(tmp_path, database_url=url)
+        try:
+            yield p
+        finally:
+            p.runtime.db.dispose()
+
+
+def run_round(p: Platform) -> list[tuple[str, str]]:
+    """One review round done by named people; returns ``(action, username)`` of each step."""
+    done: list[tuple[str, str]] = []
+    project_id = p.new_project("审计链项目")
+    done.append(("project.create", "applicant"))
+    r = p.submit(project_id, package_zip("residential_tower_violations"))
+    assert r.status_code == 201, r.text
+    sub = r.json()["id"]
+    done.append(("submission.submit", "applicant"))
+    r = p.as_("bureau")("post", f"/api/submissions/{sub}/intake", json={"decision": "accept"})
+    assert r.status_code == 200, r.text
+    done.append(("submission.accept", "bureau"))
+    findings = p.as_("applicant")("get", f"/api/submissions/{sub}/findings").json()
+    drawings = p.as_("applicant")("get", f"/api/submissions/{sub}").json()["drawings"]
+    for dept in DEPARTMENTS:
+        who = f"reviewer-{dept}"
+        rev = p.as_(who)
+        own = [f for f in findings if f["discipline"] == dept]
+        if own:
+            r = rev("patch", f"/api/findings/{own[0]['id']}", json={"review_status": "confirmed"})
+            assert r.status_code == 200, r.text
+            done.append(("finding.review", who))
+        drawing = next(d for d in drawings if d["discipline"] == dept)
+        r = rev("post", f"/api/drawings/{drawing['id']}/annotations",
+                json={"geometry": {"type": "Point", "coordinates": [1.0, 2.0]},
+                      "text": f"{dept} 标注", "kind": "cloud"})
+        assert r.status_code == 201, r.text
+        done.append(("annotation.create", who))
+        r = rev("post", f"/api/submissions/{sub}/opinions",
+                json={"department": dept, "verdict": "pass", "items": []})
+        assert r.status_code == 201, r.text
+        done.append(("opinion.give", who))
+    r = p.as_("bureau")("post", f"/api/submissions/{sub}/consolidated-opinion",
+                        json={"decision": "revise", "note": "请修改"})
+    assert r.status_code == 201, r.text
+    done.append(("submission.revise", "bureau"))
+    return done
+
+
+@dataclass
+class Trail:
+    """A platform after a review round, and who did what in it."""
+
+    platform: Platform
+    backend: str
+    done: list[tuple[str, str]]
+
+    @property
+    def engine(self) -> Engine:
+        return self.platform.runtime.db.engine
+
+    def verify(self) -> dict[str, Any]:
+        """``GET /api/audit/verify`` as the supervisor (logged in before any tampering)."""
+        r = self.platform.as_("supervisor")("get", "/api/audit/verify")
+        assert r.status_code == 200, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+    def seqs(self) -> list[int]:
+        with self.engine.connect() as c:
+            return list(c.scalars(select(EVENTS.c.seq).order_by(EVENTS.c.seq)))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def trail(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trail]:
+    with platform_on(request.param, tmp_path_factory.mktemp(request.param)) as p:
+        done = run_round(p)
+        t = Trail(p, request.param, done)
+        assert t.verify()["valid"] is True
+        yield t
+
+
+# ---------------------------------------------------------------- lifting the guard
+
+
+def guard_migration() -> ModuleType:
+    """The migration that installs the guard, loaded for its own statements."""
+    (path,) = (MIGRATIONS / "versions").glob("*_audit_append_only.py")
+    spec = importlib.util.spec_from_file_location("audit_append_only", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def guard_statements(engine: Engine, *, install: bool) -> list[str]:
+    m = guard_migration()
+    if engine.dialect.name == "postgresql":
+        return list(m.POSTGRESQL_UP if install else m.POSTGRESQL_DOWN)
+    return list(m.SQLITE_UP if install else m.SQLITE_DOWN)
+
+
+def run_sql(engine: Engine, statements: list[str]) -> None:
+    with engine.begin() as c:
+        for statement in statements:
+            c.execute(text(statement))
+
+
+@dataclass
+class Saved:
+    """The trail's rows exactly as they were, to put back after a tamper trial."""
+
+    events: list[dict[str, Any]]
+    head: dict[str, Any]
+
+    @classmethod
+    def read(cls, engine: Engine) -> Saved:
+        with engine.connect() as c:
+            events = [dict(r._mapping) for r in c.execute(select(EVENTS).order_by(EVENTS.c.seq))]
+            head = dict(c.execute(select(HEAD).where(HEAD.c.id == 1)).one()._mapping)
+        return cls(events, head)
+
+    def restore(self, engine: Engine) -> None:
+        with engine.begin() as c:
+            c.execute(delete(EVENTS))
+            c.execute(EVENTS.insert(), self.events)
+            c.execute(delete(HEAD))
+            c.execute(HEAD.insert(), [self.head])
+
+
+@contextmanager
+def guard_lifted(t: Trail) -> Iterator[Saved]:
+    """Drop the append-only triggers, as a database superuser can; afterwards put the trail
+    back exactly as it was, reinstall the guard and check the chain is whole again."""
+    saved = Saved.read(t.engine)
+    run_sql(t.engine, guard_statements(t.engine, install=False))
+    try:
+        yield saved
+    finally:
+        saved.restore(t.engine)
+        run_sql(t.engine, guard_statements(t.engine, install=True))
+    assert t.verify() == {"valid": True, "events": len(saved.events), "first_bad_event": None,
+                          "reason": None}
+
+
+def tamper(t: Trail, *statements: Any) -> None:
+    """Run SQLAlchemy statements in one committed transaction, as the tamperer."""
+    with t.engine.begin() as c:
+        for statement in statements:
+            c.execute(statement)
+
+
+def event_where(t: Trail, seq: int) -> dict[str, Any]:
+    with t.engine.connect() as c:
+        return dict(c.execute(select(EVENTS).where(EVENTS.c.seq == seq)).one()._mapping)
+
+
+# ---------------------------------------------------------------- the guard
+
+
+def test_the_platform_connection_cannot_change_the_trail(trail: Trail) -> None:
+    """UPDATE and DELETE on events, and rewinding or removing the head, all fail through the
+    application's own engine; an append still works afterwards."""
+    last = trail.seqs()[-1]
+    attempts: list[Callable[[Any], Any]] = [
+        lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 2)
+                            .values(after={"name": "改过"})),
+        lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == last)
+                            .values(hash="0" * 64)),
+        lambda s: s.execute(delete(AuditEvent).where(AuditEvent.seq == last)),
+        lambda s: s.execute(delete(AuditEvent)),
+        lambda s: s.execute(update(AuditHead).values(seq=AuditHead.seq - 1)),
+        lambda s: s.execute(update(AuditHead).values(seq=AuditHead.seq + 1, hash="f" * 64)),
+        lambda s: s.execute(update(AuditHead).values(hash=event_where(trail, 1)["hash"])),
+        lambda s: s.execute(delete(AuditHead)),
+    ]
+    if trail.backend == "postgresql":
+        attempts.append(lambda s: s.execute(text("TRUNCATE audit_events")))
+    for i, attempt in enumerate(attempts):
+        with pytest.raises(DBAPIError, match="append-only"):  # noqa: PT012
+            with trail.platform.runtime.db.session() as s:
+                attempt(s)
+        assert trail.verify()["valid"] is True, i
+    with trail.platform.runtime.db.session() as s:
+        audit.record(s, None, "test.append", "test", 1)
+    after = trail.verify()
+    assert after["valid"] is True and trail.seqs()[-1] == last + 1
+
+
+# ---------------------------------------------------------------- tamper evidence
+
+
+def test_altered_event_is_reported_at_its_seq(trail: Trail) -> None:
+    seqs = trail.seqs()
+    k = next(s for s in seqs[len(seqs) // 3:] if event_where(trail, s)["after"])
+    with guard_lifted(trail):
+        changed = dict(event_where(trail, k)["after"]) | {"tampered": True}
+        tamper(trail, update(EVENTS).where(EVENTS.c.seq == k).values(after=changed))
+        answer = trail.verify()
+        assert answer["valid"] is False
+        assert answer["first_bad_event"] == k, answer
+        assert "altered" in answer["reason"]
+
+
+def test_deleted_event_is_reported_as_a_gap(trail: Trail) -> None:
+    k = trail.seqs()[len(trail.seqs()) // 2]
+    with guard_lifted(trail):
+        tamper(trail, delete(EVENTS).where(EVENTS.c.seq == k))
+        answer = trail.verify()
+        assert answer["valid"] is False
+        assert answer["first_bad_event"] == k, answer
+        assert "missing" in answer["reason"]
+
+
+@pytest.mark.parametrize("distance", [1, 7])
+def test_swapped_events_are_reported(trail: Trail, distance: int) -> None:
+    seqs = trail.seqs()
+    j = seqs[len(seqs) // 4]
+    k = j + distance
+    with guard_lifted(trail):
+        tamper(
+            trail,
+            update(EVENTS).where(EVENTS.c.seq == j).values(seq=-1),
+            update(EVENTS).where(EVENTS.c.seq == k).values(seq=j),
+            update(EVENTS).where(EVENTS.c.seq == -1).values(seq=k),
+        )
+        answer = trail.verify()
+        assert answer["valid"] is False
+        assert answer["first_bad_event"] == j, answer
+
+
+def test_altered_last_event_and_head_are_reported(trail: Trail) -> None:
+    """The last event has no successor to give it away: the head does, and so does its own
+    hash when the tamperer points the head at a made-up one."""
+    last = trail.seqs()[-1]
+    with guard_lifted(trail):
+        forged = "e" * 64
+        tamper(
+            trail,
+            update(EVENTS).where(EVENTS.c.seq == last).values(actor="某人 (someone)", hash=forged),
+            update(HEAD).values(hash=forged),
+        )
+        answer = trail.verify()
+        assert answer["valid"] is False and answer["first_bad_event"] == last, answer
+
+
+def test_removed_last_event_with_rewound_head_seq_is_reported(trail: Trail) -> None:
+    last = trail.seqs()[-1]
+    with guard_lifted(trail):
+        tamper(trail, delete(EVENTS).where(EVENTS.c.seq == last),
+               update(HEAD).values(seq=last - 1))
+        answer = trail.verify()
+        assert answer["valid"] is False and answer["first_bad_event"] == last, answer
+
+
+def test_head_moved_ahead_or_removed_is_reported(trail: Trail) -> None:
+    last = trail.seqs()[-1]
+    with guard_lifted(trail):
+        tamper(trail, update(HEAD).values(seq=last + 1))
+        answer = trail.verify()
+        assert answer["valid"] is False and answer["first_bad_event"] == last + 1, answer
+    with guard_lifted(trail):
+        tamper(trail, delete(HEAD))
+        answer = trail.verify()
+        assert answer["valid"] is False and "head" in answer["reason"], answer
+
+
+def _mutations(t: Trail, e: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One changed value for every field of event ``e``."""
+    with t.engine.connect() as c:
+        user_ids = list(c.scalars(select(User.id)))
+        top = c.scalar(select(func.max(EVENTS.c.seq))) or 0
+    other = rng.choice([u for u in user_ids if u != e["actor_id"]])
+    return {
+        "seq": top + 1000,
+        "at": e["at"] + dt.timedelta(seconds=rng.randint(1, 3600)),
+        "actor_id": None if e["actor_id"] is not None and rng.random() < 0.5 else other,
+        "actor": e["actor"] + " ",
+        "action": "x." + e["action"],
+        "object_type": e["object_type"] + "x",
+        "object_id": e["object_id"] + "0",
+        "submission_id": (e["submission_id"] or 0) + 1,
+        "before": {"tampered": True} if e["before"] is None else None,
+        "after": (e["after"] or {}) | {"tampered": rng.randint(0, 9)},
+        "prev_hash": ("1" if e["prev_hash"][0] != "1" else "2") + e["prev_hash"][1:],
+        "hash": ("1" if e["hash"][0] != "1" else "2") + e["hash"][1:],
+    }
+
+
+def test_random_single_field_changes_are_all_detected(trail: Trail) -> None:
+    rng = random.Random(20261201)
+    seqs = trail.seqs()
+    with guard_lifted(trail) as saved:
+        for trial in range(20):
+            k = rng.choice(seqs)
+            e = event_where(trail, k)
+            field_name, value = rng.choice(sorted(_mutations(trail, e, rng).items()))
+            tamper(trail, update(EVENTS).where(EVENTS.c.seq == k).values({field_name: value}))
+            answer = trail.verify()
+            assert answer["valid"] is False and answer["first_bad_event"] == k, (
+                trial, field_name, k, answer)
+            saved.restore(trail.engine)
+            assert trail.verify()["valid"] is True, (trial, field_name, k)
+
+
+# ---------------------------------------------------------------- who did it
+
+
+def test_every_step_names_the_real_person(trail: Trail) -> None:
+    """Each action of the round is recorded as "real name (username)" of the person who did
+    it, as that person's login answer gives the real name, and points at that user's id."""
+    people: dict[str, dict[str, Any]] = {}
+    for _action, username in trail.done:
+        if username not in people:
+            r = trail.platform.client.post(
+                "/api/auth/login", json={"username": username, "password": PASSWORD}
+            )
+            people[username] = r.json()["user"]
+    r = trail.platform.as_("supervisor")("get", "/api/audit?limit=1000")
+    events = r.json()["events"]
+    with trail.engine.connect() as c:
+        actor_ids = dict(c.execute(select(EVENTS.c.seq, EVENTS.c.actor_id)).tuples().all())
+    for action, username in trail.done:
+        who = people[username]
+        label = f"{who['real_name']} ({who['username']})"
+        assert who["real_name"] and who["real_name"] != who["username"]
+        mine = [e for e in events if e["action"] == action and actor_ids[e["seq"]] == who["id"]]
+        assert mine, (action, username)
+        assert all(e["actor"] == label for e in mine), (action, [e["actor"] for e in mine])
+    names = {u["id"]: f"{u['real_name']} ({u['username']})" for u in people.values()}
+    for e in events:
+        actor_id = actor_ids[e["seq"]]
+        if actor_id is None:
+            assert e["actor"] == "system", e
+        elif actor_id in names:
+            assert e["actor"] == names[actor_id], e
+
+
+# ---------------------------------------------------------------- concurrent appends
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_appends_keep_one_gapless_chain(backend: str, tmp_path: Path) -> None:
+    """8 threads × 25 appends, each in its own session and transaction."""
+    threads, appends = 8, 25
+    with platform_on(backend, tmp_path) as p:
+        before = len(Saved.read(p.runtime.db.engine).events)
+        barrier = threading.Barrier(threads)
+        errors: list[BaseException] = []
+
+        def append(worker: int) -> None:
+            try:
+                barrier.wait()
+                for i in range(appends):
+                    with p.runtime.db.session() as s:
+                        audit.record(s, None, "test.concurrent", "thread", f"{worker}-{i}",
+                                     after={"worker": worker, "i": i})
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        pool = [threading.Thread(target=append, args=(w,)) for w in range(threads)]
+        for th in pool:
+            th.start()
+        for th in pool:
+            th.join()
+        assert not errors, errors
+        saved = Saved.read(p.runtime.db.engine)
+        total = before + threads * appends
+        assert [e["seq"] for e in saved.events] == list(range(1, total + 1))
+        assert saved.head["seq"] == total
+        ids = {e["object_id"] for e in saved.events if e["action"] == "test.concurrent"}
+        assert ids == {f"{w}-{i}" for w in range(threads) for i in range(appends)}
+        with p.runtime.db.session() as s:
+            result = audit.verify(s)
+        assert result.valid and result.events == total, result
+
