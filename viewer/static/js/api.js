@@ -76,6 +76,26 @@ export async function fetchBinary(path) {
   return r;
 }
 
+const early = new Map();
+
+/**
+ * Start downloading binary content before the page that needs it has loaded (the viewer's
+ * payload while the scripts and translations load); ``takeEarly`` hands it over.
+ */
+export function fetchEarly(path) {
+  if (!token() || early.has(path)) return;
+  const pending = fetchBinary(path).then((r) => r.arrayBuffer());
+  pending.catch(() => {});
+  early.set(path, pending);
+}
+
+/** The early download of ``path`` (an ArrayBuffer promise), or a new one. */
+export function takeEarly(path) {
+  const pending = early.get(path);
+  early.delete(path);
+  return pending || fetchBinary(path).then((r) => r.arrayBuffer());
+}
+
 /** An object URL of an authorised download (pictures, PDFs); revoke it when done. */
 export async function blobUrl(path) {
   const r = await fetchBinary(path);

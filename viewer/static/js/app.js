@@ -2,7 +2,7 @@
 // Routes live in the URL's hash (#/projects, #/submissions/7, #/drawings/12 …) so that the
 // server serves one static page and every view can be bookmarked.
 
-import { api, currentUser, forgetLogin, saveLogin, setUnauthorisedHandler, ApiError } from "./api.js";
+import { api, currentUser, fetchEarly, forgetLogin, saveLogin, setUnauthorisedHandler, ApiError } from "./api.js";
 import { h, replace } from "./dom.js";
 import { currentLang, initI18n, setLang, t, tv } from "./i18n.js";
 
@@ -28,7 +28,7 @@ export function go(path) {
 export function home(user) {
   return (
     { applicant: "/projects", reviewer: "/queue", bureau: "/intake", supervisor: "/overview" }[user.role] ||
-    "/overview"
+    "/admin"
   );
 }
 
@@ -37,7 +37,7 @@ const NAV = {
   reviewer: [["/queue", "nav.queue"]],
   bureau: [["/intake", "nav.intake"], ["/overview", "nav.overview"]],
   supervisor: [["/overview", "nav.overview"]],
-  admin: [["/overview", "nav.overview"]],
+  admin: [["/admin", "nav.admin"]],
 };
 
 /** A readable message of an error (the server's detail, in both languages as it sends it). */
@@ -150,6 +150,15 @@ function loginPage() {
   username.focus();
 }
 
+route("/admin", ["admin"], (user) => {
+  const main = frame(user, "/admin");
+  replace(
+    main,
+    h("div", { class: "page-head" }, h("h1", null, t("nav.admin"))),
+    h("section", { class: "card" }, h("p", null, t("admin.text")), h("a", { href: "/api/docs", target: "_blank", rel: "noopener" }, "/api/docs")),
+  );
+});
+
 async function show() {
   if (cleanup) {
     try {
@@ -183,7 +192,6 @@ async function show() {
 }
 
 async function boot() {
-  await initI18n();
   setUnauthorisedHandler(() => {
     forgetLogin();
     if (location.hash !== "#/login") {
@@ -191,6 +199,9 @@ async function boot() {
       go("/login");
     }
   });
+  const drawing = location.hash.match(/^#\/drawings\/(\d+)/) || location.pathname.match(/^\/viewer\/(\d+)$/);
+  if (drawing) fetchEarly(`/api/drawings/${drawing[1]}/vector`);
+  await initI18n();
   await Promise.all([
     import("./pages/applicant.js"),
     import("./pages/submission.js"),

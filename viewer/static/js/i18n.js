@@ -7,7 +7,7 @@ let table = {};
 let fallback = {};
 
 async function loadTable(code) {
-  const r = await fetch(`/static/i18n/${code}.json`, { cache: "no-cache" });
+  const r = await fetch(`/static/i18n/${code}.json`);
   if (!r.ok) throw new Error(`translations ${code}: ${r.status}`);
   return r.json();
 }

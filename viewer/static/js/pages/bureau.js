@@ -11,7 +11,7 @@ import { DEPARTMENTS, findingMessage, opinionsList, pdfButton, severityPill } fr
 
 route("/intake", ["bureau"], async (user) => {
   const main = frame(user, "/intake");
-  const body = h("div", { class: "loading" }, t("common.loading"));
+  const body = h("div", { class: "stack" }, h("div", { class: "loading" }, t("common.loading")));
   replace(main, h("div", { class: "page-head" }, h("h1", null, t("nav.intake"))), body);
   try {
     const subs = await api("GET", "/api/submissions");
@@ -94,6 +94,18 @@ export function intakePanel(sub, onDone) {
   );
 }
 
+/** What was issued: the decision, its verification code, the PDF and where to verify it. */
+function issuedBox(decision, code, pdfUrl, id, verifyUrl) {
+  return h(
+    "div",
+    { class: "issued" },
+    h("strong", null, t("consolidation.issued", { decision: tv("decision", decision) })),
+    h("div", null, t("doc.code"), " ", h("code", { "data-testid": "issued-code" }, code)),
+    h("div", null, t("doc.pdf"), " ", h("code", null, pdfUrl), " ", pdfButton(pdfUrl, `opinion-${id}.pdf`)),
+    /^(https?:\/\/|\/)/.test(verifyUrl || "") ? h("div", null, t("doc.verify"), " ", h("a", { href: verifyUrl, target: "_blank", rel: "noopener" }, verifyUrl)) : null,
+  );
+}
+
 /** The consolidation: opinions by department, confirmed findings, and the decision. */
 export async function consolidationPanel(user, sub, onDone) {
   let view;
@@ -126,6 +138,11 @@ export async function consolidationPanel(user, sub, onDone) {
       )
     : h("p", { class: "muted" }, t("consolidation.no_confirmed"));
   const result = h("div", { "data-testid": "consolidation-result" });
+  if (sub.status !== "consolidation") {
+    const docs = await api("GET", `/api/submissions/${sub.id}/documents`).catch(() => []);
+    const last = docs[docs.length - 1];
+    if (last) replace(result, issuedBox(last.decision || (last.kind === "certificate" ? "approve" : "revise"), last.verification_code, last.url, last.id, last.verify_url));
+  }
   let form = null;
   if (user.role === "bureau" && sub.status === "consolidation") {
     const decision = h(
@@ -145,18 +162,9 @@ export async function consolidationPanel(user, sub, onDone) {
           replace(error);
           try {
             const doc = await api("POST", `/api/submissions/${sub.id}/consolidated-opinion`, { decision: decision.value, note: note.value });
-            replace(
-              result,
-              h(
-                "div",
-                { class: "issued" },
-                h("strong", null, t("consolidation.issued", { decision: tv("decision", doc.decision) })),
-                h("div", null, t("doc.code"), " ", h("code", { "data-testid": "issued-code" }, doc.verification_code)),
-                h("div", null, t("doc.pdf"), " ", h("code", null, doc.pdf_url), " ", pdfButton(doc.pdf_url, `opinion-${doc.id}.pdf`)),
-              ),
-            );
+            replace(result, issuedBox(doc.decision, doc.verification_code, doc.pdf_url, doc.id, doc.verify_url));
             form.remove();
-            setTimeout(onDone, 1500);
+            onDone();
           } catch (err) {
             replace(error, errorText(err));
           }

@@ -16,7 +16,7 @@ export function duePill(due) {
 
 route("/queue", ["reviewer"], async (user) => {
   const main = frame(user, "/queue");
-  const body = h("div", { class: "loading" }, t("common.loading"));
+  const body = h("div", { class: "stack" }, h("div", { class: "loading" }, t("common.loading")));
   replace(main, h("div", { class: "page-head" }, h("h1", null, t("nav.queue")), h("span", { class: "muted" }, tv("dept", user.department))), body);
   try {
     const subs = await api("GET", "/api/submissions");

@@ -106,9 +106,9 @@ function auditCard(audit) {
   );
 }
 
-route("/overview", ["supervisor", "bureau", "admin"], async (user) => {
+route("/overview", ["supervisor", "bureau"], async (user) => {
   const main = frame(user, "/overview");
-  const body = h("div", { class: "loading" }, t("common.loading"));
+  const body = h("div", { class: "stack" }, h("div", { class: "loading" }, t("common.loading")));
   replace(main, h("div", { class: "page-head" }, h("h1", null, t("nav.overview"))), body);
   try {
     const steps = await api("GET", "/api/supervision/steps");

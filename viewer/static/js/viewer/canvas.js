@@ -13,6 +13,8 @@
 // the view is {cx, cy, s}: the local point at the canvas centre and pixels per metre.
 
 const GRID = 12; // cells per side of the spatial grid of each layer
+const SIZE_CLASSES = [0.05, 0.2, 1, 5, Infinity]; // metres: polylines grouped by their extent
+const MIN_PATH_PX = 0.5; // a cell whose largest polyline is smaller than this is not drawn
 const SLICE_MS = 10; // budget of one progressive drawing slice
 const IDLE_MS = 90; // a view unchanged this long is drawn in full
 const MIN_TEXT_PX = 3.5; // texts smaller than this on screen are left out
@@ -41,8 +43,9 @@ function overlaps(b, r) {
 
 /** One layer's polylines in one grid cell; its Path2D is built when first drawn. */
 class Chunk {
-  constructor(layer) {
+  constructor(layer, extent) {
     this.layer = layer;
+    this.extent = extent; // no polyline of the chunk is larger than this (metres)
     this.paths = [];
     this.bbox = [Infinity, Infinity, -Infinity, -Infinity];
     this.path2d = null;
@@ -124,9 +127,12 @@ export class DrawingCanvas {
         if (!(b[0] <= b[2])) continue;
         const gx = Math.min(GRID - 1, Math.max(0, Math.floor((((b[0] + b[2]) / 2 - box[0]) / w) * GRID)));
         const gy = Math.min(GRID - 1, Math.max(0, Math.floor((((b[1] + b[3]) / 2 - box[1]) / hgt) * GRID)));
-        const key = gy * GRID + gx;
+        const size = Math.max(b[2] - b[0], b[3] - b[1]);
+        let k = 0;
+        while (size > SIZE_CLASSES[k]) k++;
+        const key = (gy * GRID + gx) * SIZE_CLASSES.length + k;
         let c = cells.get(key);
-        if (!c) cells.set(key, (c = new Chunk(li)));
+        if (!c) cells.set(key, (c = new Chunk(li, SIZE_CLASSES[k])));
         c.add(p, b);
       }
       return [...cells.values()];
@@ -271,7 +277,10 @@ export class DrawingCanvas {
     const layers = this.data.head.layers;
     for (let li = 0; li < layers.length; li++) {
       if (!this.layerOn[li]) continue;
-      for (const c of this.chunks[li]) if (overlaps(c.bbox, rect)) items.push(c);
+      for (const c of this.chunks[li]) {
+        // polylines far below a pixel are invisible anyway: leave them out of the picture
+        if (c.extent * view.s >= MIN_PATH_PX && overlaps(c.bbox, rect)) items.push(c);
+      }
       if (layers[li].texts) items.push({ texts: li });
     }
     return { view: { ...view }, rect, items, i: 0, ctx };

@@ -2,7 +2,7 @@
 // bar, distance and area, findings at their place, the departments' annotations with
 // threads, and live updates from the other reviewers.
 
-import { api, fetchBinary, followEvents } from "../api.js";
+import { api, followEvents, takeEarly } from "../api.js";
 import { errorBox, errorText, frame, route } from "../app.js";
 import { h, num, pill, replace, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
@@ -64,6 +64,9 @@ class Viewer {
   async load(main) {
     this.main = main;
     replace(main, h("div", { class: "viewer-loading", "data-testid": "viewer-loading" }, t("viewer.loading")));
+    performance.mark("viewer:start");
+    const payload = takeEarly(`/api/drawings/${this.drawingId}/vector`);
+    payload.catch(() => {});
     try {
       this.context = await api("GET", `/api/drawings/${this.drawingId}/context`);
     } catch (err) {
@@ -71,8 +74,7 @@ class Viewer {
       return;
     }
     this.build();
-    const payload = this.loadPayload();
-    await Promise.all([payload, this.loadFindings(), this.loadAnnotations()]);
+    await Promise.all([this.loadPayload(payload), this.loadFindings(), this.loadAnnotations()]);
     this.applyFocus();
     this.events = followEvents(this.submission.id, {
       change: (e) => this.onChange(e),
@@ -85,15 +87,17 @@ class Viewer {
     });
   }
 
-  async loadPayload() {
+  async loadPayload(pending) {
     try {
-      const r = await fetchBinary(`/api/drawings/${this.drawingId}/vector`);
-      this.data = readPayload(await r.arrayBuffer());
+      const buf = await pending;
+      performance.mark("viewer:payload-received");
+      this.data = readPayload(buf);
     } catch (err) {
       replace(this.stage, errorBox(err));
       return;
     }
     this.canvas.setPayload(this.data);
+    performance.mark("viewer:payload-indexed");
     const head = this.data.head;
     this.renderSheets();
     if (this.tab === "layers") this.renderPanel();
@@ -195,7 +199,9 @@ class Viewer {
 
   firstView(cv) {
     if (cv.fullDraws !== 1 || !this.data) return;
+    performance.mark("viewer:drawn");
     cv.flush();
+    performance.mark("viewer:flushed");
     requestAnimationFrame(() => {
       window.__firstViewMs = performance.now();
       this.stage.dataset.ready = "1";
@@ -429,11 +435,42 @@ class Viewer {
       h(
         "div",
         { class: "row" },
+        own ? h("button", { class: "link", type: "button", "data-testid": "annotation-edit", onclick: () => this.editAnnotation(a) }, t("annotation.edit")) : null,
         own ? h("button", { class: "link", type: "button", "data-testid": "annotation-resolve", onclick: () => act("PATCH", { status: a.status === "resolved" ? "open" : "resolved" }) }, a.status === "resolved" ? t("annotation.reopen") : t("annotation.resolve")) : null,
         author ? h("button", { class: "link danger-text", type: "button", "data-testid": "annotation-withdraw", onclick: () => act("DELETE") }, t("annotation.withdraw")) : null,
       ),
       error,
     );
+  }
+
+  /** Replace the text of an annotation of the user's department (its geometry stays). */
+  editAnnotation(a) {
+    const detail = this.panel.querySelector("[data-testid=annotation-detail] .annotation-text");
+    if (!detail) return;
+    const text = h("textarea", { rows: 3, maxlength: 5000, "data-testid": "annotation-edit-text" });
+    text.value = a.text;
+    const error = h("div", { class: "form-error", role: "alert" });
+    const form = h(
+      "form",
+      {
+        class: "stack",
+        onsubmit: async (e) => {
+          e.preventDefault();
+          try {
+            await api("PATCH", `/api/annotations/${a.id}`, { text: text.value });
+            await this.loadAnnotations();
+            this.renderPanel();
+          } catch (err) {
+            replace(error, errorText(err));
+          }
+        },
+      },
+      text,
+      h("div", { class: "row" }, h("button", { class: "primary", type: "submit", "data-testid": "annotation-edit-save" }, t("action.save")), h("button", { class: "link", type: "button", onclick: () => this.renderPanel() }, t("action.cancel"))),
+      error,
+    );
+    detail.replaceWith(form);
+    text.focus();
   }
 
   pendingForm() {
@@ -552,6 +589,16 @@ class Viewer {
           box.indeterminate = count > 0 && count < indices.length;
           const colour = h("span", { class: "swatch" });
           colour.style.background = this.data.head.palette[layers[indices[0]].colour] || "#888";
+          const only = layers[indices[0]];
+          if (group && indices.length === 1) {
+            return h(
+              "label",
+              { class: "check layer-row", "data-testid": "layer-group" },
+              box, colour, h("span", { class: "group-name" }, group),
+              only.name !== group ? h("span", { class: "layer-name muted small", "data-testid": "layer-name" }, only.name) : null,
+              h("span", { class: "muted small" }, ` ${only.paths + only.texts}`),
+            );
+          }
           return h(
             "details",
             { class: "layer-group", "data-testid": "layer-group" },
