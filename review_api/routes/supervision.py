@@ -160,14 +160,19 @@ def mark_read(notification_id: int, user: CurrentUser, s: DbSession) -> dict[str
 
 @router.post("/submissions/{submission_id}/rating", status_code=201)
 def rate(
-    submission_id: int, body: RatingIn, sup: SupervisionDep, user: CurrentUser, s: DbSession
+    submission_id: int,
+    body: RatingIn,
+    rt: RuntimeDep,
+    sup: SupervisionDep,
+    user: CurrentUser,
+    s: DbSession,
 ) -> dict[str, Any]:
     """The applicant rates the round's service (1–5, optional comment), once, after the
     decision; 403 for anyone else, 409 before the decision or a second time."""
     sub = visible_submission(s, user, submission_id)
     try:
-        r = give_rating(s, user, sub, score=body.score, comment=body.comment, sup=sup,
-                        now=utcnow())
+        r = give_rating(s, user, sub, score=body.score, comment=body.comment,
+                        settings=rt.settings, sup=sup, now=utcnow())
     except RatingRefused as exc:
         raise HTTPException(exc.status, detail=str(exc)) from None
     return rating_json(r, rated_units(s, sub.id))

@@ -97,7 +97,11 @@ def _raise(
 def raise_warnings(
     s: Session, settings: Settings, sup: SupervisionSettings, *, now: dt.datetime
 ) -> list[Raised]:
-    """Raise the warnings due at ``now`` that were not raised before; the new ones."""
+    """Raise the warnings due at ``now`` that were not raised before; the new ones.
+
+    The feed first gets the step starts it lacks, so a warning never precedes its step there.
+    """
+    feed.sweep_steps(s, settings, now=now, yellow_share=sup.yellow_share)
     out = []
     for state in running_steps(s, settings, now=now, yellow_share=sup.yellow_share):
         level = {"red": "red", "yellow": "yellow"}.get(state.clock.status)

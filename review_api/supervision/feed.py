@@ -115,9 +115,14 @@ def sweep_steps(
         clocks_of(s, list({st.id: st for st in starts + ends}.values()), settings,
                   now=now, yellow_share=yellow_share)
     )
+    # at one instant, steps end before the next ones start (intake ends, reviews start),
+    # except a step of no duration, whose own start comes first
     todo: list[tuple[dt.datetime, int, str, Step]] = [
-        (st.started_at, 0, "step.start", st) for st in starts
-    ] + [(st.ended_at, 1, "step.end", st) for st in ends if st.ended_at is not None]
+        (st.started_at, 1, "step.start", st) for st in starts
+    ] + [
+        (st.ended_at, 2 if st.ended_at == st.started_at else 0, "step.end", st)
+        for st in ends if st.ended_at is not None
+    ]
     todo.sort(key=lambda x: (x[0], x[1], x[3].id))
     added = 0
     for at, _, kind, st in todo:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from review_api import audit
 from review_api.models import Step, Submission, User
+from review_api.settings import Settings
 from review_api.supervision import feed
 from review_api.supervision.models import Rating
 from review_api.supervision.notify import notify
@@ -102,10 +103,12 @@ def give_rating(
     *,
     score: int,
     comment: str,
+    settings: Settings,
     sup: SupervisionSettings,
     now: dt.datetime,
 ) -> Rating:
-    """Record the rating (rules in the module docstring); also audited and put in the feed."""
+    """Record the rating (rules in the module docstring); also audited and put in the feed,
+    after the round's own step events so that the feed keeps the order of the facts."""
     if user.role != "applicant" or sub.created_by != user.id:
         raise NotTheApplicant()
     if sub.status not in DECIDED:
@@ -121,6 +124,7 @@ def give_rating(
     except IntegrityError:
         raise AlreadyRated() from None
     units = rated_units(s, sub.id)
+    feed.sweep_steps(s, settings, now=now, yellow_share=sup.yellow_share, submission_id=sub.id)
     audit.record(s, user, "rating.give", "rating", r.id, submission_id=sub.id,
                  after={"score": score, "comment": r.comment})
     feed.append(
