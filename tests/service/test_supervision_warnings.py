@@ -369,3 +369,54 @@ def test_concurrent_runs_raise_each_warning_once_on_postgres(tmp_path: Path) -> 
             seqs = s.scalars(select(FeedEvent.seq).order_by(FeedEvent.seq)).all()
             assert seqs == list(range(1, len(seqs) + 1))  # dense: no gap, no repeat
         p.runtime.db.dispose()
+
+
+# --- the task in a real worker process -----------------------------------------------------
+
+
+def test_worker_process_runs_the_task_and_mails_the_responsible_person(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """The periodic task in a ``celery worker`` process on the embedded broker, configured by
+    environment like ``lianshen worker``: the warning e-mail reaches the person, once."""
+    import os
+
+    from tasks.supervision import raise_warnings as task
+
+    p = make_platform(tmp_path, eager=False)
+    set_email(p, "reviewer-lightning", "zhou.lightning@example.org")
+    make_case(p, "进程项目")
+    env = dict(os.environ) | {
+        "LIANSHEN_DATA_DIR": str(p.settings.data_dir),
+        "LIANSHEN_DATABASE_URL": p.settings.resolved_database_url,
+        "LIANSHEN_BROKER_URL": p.settings.resolved_broker_url,
+        "LIANSHEN_SMTP_HOST": "127.0.0.1",
+        "LIANSHEN_SMTP_PORT": str(smtp.port),
+        "LIANSHEN_SMTP_FROM": "jiancha@example.org",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tasks.supervision", "worker", "--loglevel=INFO",
+         "--concurrency=1", "-Q", "lianshen", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        task.delay(now=RED.isoformat())
+        mails = wait_for(smtp.messages, 120, "the warning e-mail")
+        assert [(to, subject[:6]) for to, subject, _ in mails] == [
+            ("zhou.lightning@example.org", "【红色预警】")]
+        task.delay(now=RED.isoformat())  # a second run raises and sends nothing
+
+        def second_run_done() -> bool:
+            return (tmp_path / "worker.log").read_bytes().count(b"succeeded") >= 2
+
+        wait_for(second_run_done, 120, "the second run")
+        assert len(smtp.messages()) == 1
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+        log.close()
+    with p.runtime.db.session() as s:
+        assert s.scalar(select(func.count(StepWarning.id))) == 5
