@@ -102,9 +102,31 @@ def open_package(path: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its author wrote it.
+
+    Without the UTF-8 flag zipfile reads names as CP437, but the zip tools of Chinese Windows
+    write them in GBK (and some tools write UTF-8 without setting the flag): such names are
+    decoded again, as UTF-8 first, then as GB18030 (which contains GBK). A name that is
+    neither stays as read.
+    """
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
 def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
     """The member's path with Windows separators read as separators."""
-    return PurePosixPath(info.filename.replace("\\", "/"))
+    return PurePosixPath(_member_name(info).replace("\\", "/"))
 
 
 def _is_os_metadata(name: PurePosixPath) -> bool:
@@ -114,7 +136,7 @@ def _is_os_metadata(name: PurePosixPath) -> bool:
 
 def _name_problem(info: zipfile.ZipInfo) -> tuple[str, str] | None:
     """Why the member's name cannot be extracted safely, as ``(zh, en)``; None when it can."""
-    raw = info.filename
+    raw = _member_name(info)
     name = _member_path(info)
     if raw.startswith(("/", "\\")) or ".." in name.parts or ":" in raw or not name.parts:
         return "文件名含非法路径（绝对路径或 ..）", "unsafe path in the archive"
@@ -166,7 +188,7 @@ def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.Z
     for info in infos:
         problem = _name_problem(info) or _kind_problem(info, archive_size)
         if problem is not None:
-            problems.append((info.filename, *problem))
+            problems.append((_member_name(info), *problem))
         elif not _is_os_metadata(_member_path(info)):
             members.append(info)
     files = Counter(_member_path(i) for i in members if not i.is_dir())
@@ -176,7 +198,7 @@ def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.Z
         if not info.is_dir() and (files[name] > 1 or name in folders):
             problems.append(
                 (
-                    info.filename,
+                    _member_name(info),
                     "文件名与压缩包内其他文件或文件夹重复",
                     "name clashes with another file or folder in the archive",
                 )
@@ -209,7 +231,7 @@ def _extract(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tmp: Path, nam
         except _Damaged:
             problems.append(
                 (
-                    info.filename,
+                    _member_name(info),
                     "文件已损坏（或大小与压缩包目录不符），请重新压缩后上传",
                     "damaged data (or sizes that do not match the directory); zip it again",
                 )
@@ -231,7 +253,7 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
             while chunk := src.read(1 << 20):
                 yield chunk
     except _DAMAGED as exc:
-        raise _Damaged(info.filename) from exc
+        raise _Damaged(_member_name(info)) from exc
 
 
 def read_layer_map(root: Path) -> LayerMap:

@@ -449,10 +449,14 @@ def test_cleanup_failure_does_not_hide_the_storage_error(tmp_path: Path) -> None
 
 
 def test_package_zipped_by_finder_or_explorer_is_accepted(platform: Platform) -> None:
-    """OS metadata (``__MACOSX/``, ``.DS_Store``, ``Thumbs.db``) and Windows separators are
-    not problems of the package; the drawings are stored, the metadata is not."""
+    """OS metadata (``__MACOSX/``, ``.DS_Store``, ``Thumbs.db``), Windows separators and GBK
+    names without the UTF-8 flag (Chinese Windows) are not problems of the package; the
+    drawings are stored under the names their authors gave them, the metadata is not."""
     project_id = platform.new_project("访达压缩")
+    gbk = "建筑平面".encode("gbk")
+    placeholder = "A" * len(gbk) + ".dxf"
     members = {f"tower/{name}": data for name, data in sample_members().items()}
+    members[f"tower/architecture/{placeholder}"] = members.pop("tower/architecture/plans.dxf")
     members = {name.replace("/", "\\") if name.startswith("tower/fire") else name: data
                for name, data in members.items()}
     members |= {
@@ -461,12 +465,17 @@ def test_package_zipped_by_finder_or_explorer_is_accepted(platform: Platform) ->
         "tower/fire/.DS_Store": b"\x00\x00\x00\x01Bud1",
         "tower/planning/Thumbs.db": b"\xd0\xcf\x11\xe0",
     }
+    data = make_zip(members)
+    # the name bytes as Explorer writes them: GBK, and no UTF-8 flag
+    data = data.replace(f"architecture/{placeholder}".encode(), b"architecture/" + gbk + b".dxf")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert "tower/architecture/建筑平面.dxf" not in zf.namelist()  # zipfile reads CP437
     before = snapshot(platform)
-    r = platform.submit(project_id, make_zip(members))
+    r = platform.submit(project_id, data)
     assert r.status_code == 201, r.text
     after = snapshot(platform)
     assert after.drawings == before.drawings + 5
     state = platform.as_("applicant")("get", f"/api/submissions/{r.json()['id']}").json()
-    assert sorted(d["file"] for d in state["drawings"]) == sorted(
-        name for name in sample_members() if name.endswith(".dxf")
-    )
+    expected = {name for name in sample_members() if name.endswith(".dxf")}
+    expected = expected - {"architecture/plans.dxf"} | {"architecture/建筑平面.dxf"}
+    assert {d["file"] for d in state["drawings"]} == expected
