@@ -20,7 +20,7 @@ import asyncio
 import gzip
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -144,31 +144,6 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
-@router.get(
-    "/drawings/{drawing_id}/vector",
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, 304: {}, 409: {}},
-)
-async def drawing_vector(
-    drawing_id: int,
-    rt: RuntimeDep,
-    user: CurrentUser,
-    accept_encoding: Annotated[str | None, Header()] = None,
-    if_none_match: Annotated[str | None, Header()] = None,
-) -> Response:
-    """The drawing's line work and texts as the binary payload of ``viewer/vector.py``."""
-    drawing = await asyncio.to_thread(_visible_drawing_row, rt, user, drawing_id)
-    etag = _etag(drawing, "v")
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
-    if _not_modified(etag, if_none_match):
-        return Response(status_code=304, headers=headers)
-    want_gzip = _accepts_gzip(accept_encoding)
-    data = await asyncio.to_thread(_payload_bytes, rt, drawing, want_gzip)
-    if want_gzip:
-        headers["Content-Encoding"] = "gzip"
-    return Response(data, media_type="application/octet-stream", headers=headers)
-
-
 def _visible_drawing_row(rt: Runtime, user: User, drawing_id: int) -> Drawing:
     """The drawing if ``user`` may see it (404 otherwise), detached from its session."""
     with rt.db.session() as s:
@@ -191,6 +166,52 @@ def _thumbnail(rt: Runtime, drawing: Drawing) -> bytes:
     return png
 
 
+async def _drawing_file(
+    rt: Runtime,
+    user: User,
+    drawing_id: int,
+    kind: str,
+    if_none_match: str | None,
+    make: Callable[[Drawing], bytes],
+    headers: dict[str, str],
+    media_type: str,
+) -> Response:
+    """A file derived from a visible drawing, answered 304 when the client's copy is current.
+
+    The file only changes with the drawing's content (its SHA-256) and the payload format, so
+    the ETag is known before anything is read from storage.
+    """
+    drawing = await asyncio.to_thread(_visible_drawing_row, rt, user, drawing_id)
+    etag = _etag(drawing, kind)
+    headers = {**headers, "ETag": etag, "Cache-Control": "private, no-cache"}
+    if _not_modified(etag, if_none_match):
+        headers.pop("Content-Encoding", None)
+        return Response(status_code=304, headers=headers)
+    data = await asyncio.to_thread(make, drawing)
+    return Response(data, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/drawings/{drawing_id}/vector",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, 304: {}, 409: {}},
+)
+async def drawing_vector(
+    drawing_id: int,
+    rt: RuntimeDep,
+    user: CurrentUser,
+    accept_encoding: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The drawing's line work and texts as the binary payload of ``viewer/vector.py``."""
+    want_gzip = _accepts_gzip(accept_encoding)
+    headers = {"Vary": "Accept-Encoding"} | ({"Content-Encoding": "gzip"} if want_gzip else {})
+    return await _drawing_file(
+        rt, user, drawing_id, "v", if_none_match,
+        lambda d: _payload_bytes(rt, d, want_gzip), headers, "application/octet-stream",
+    )
+
+
 @router.get(
     "/drawings/{drawing_id}/thumbnail.png",
     response_class=Response,
@@ -203,13 +224,9 @@ async def drawing_thumbnail(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A small picture of the whole drawing, for file lists."""
-    drawing = await asyncio.to_thread(_visible_drawing_row, rt, user, drawing_id)
-    etag = _etag(drawing, "t")
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if _not_modified(etag, if_none_match):
-        return Response(status_code=304, headers=headers)
-    png = await asyncio.to_thread(_thumbnail, rt, drawing)
-    return Response(png, media_type="image/png", headers=headers)
+    return await _drawing_file(
+        rt, user, drawing_id, "t", if_none_match, lambda d: _thumbnail(rt, d), {}, "image/png"
+    )
 
 
 # --- live events ----------------------------------------------------------------------------

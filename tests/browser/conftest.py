@@ -129,18 +129,52 @@ def _serve_command(port: int) -> list[str]:
     return [sys.executable, "-m", "tests.browser.serve", *args]
 
 
+def _children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (the embedded worker runs in a session of its own)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(x) for x in out.stdout.split()]
+
+
+def _stop_group(pgid: int, wait: Callable[[float], bool]) -> None:
+    """SIGTERM a process group, SIGKILL it if it is still there after the grace time."""
+    for sig, grace in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        if wait(grace):
+            return
+
+
+def _gone(pid: int) -> Callable[[float], bool]:
+    def wait(seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.2)
+        return False
+
+    return wait
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server and the worker it started (its own process group)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+    """Stop the server, then the worker it started (its own process group), which the
+    server does not always stop itself when it is terminated by a signal."""
+    workers = _children(process.pid)
+
+    def server_gone(seconds: float) -> bool:
+        try:
+            process.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    _stop_group(process.pid, server_gone)
+    for pid in workers:
+        _stop_group(pid, _gone(pid))
 
 
 @pytest.fixture(scope="session")

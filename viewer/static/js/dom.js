@@ -64,3 +64,22 @@ export function num(value, digits = 2) {
 export function pill(text, kind) {
   return h("span", { class: `pill pill-${kind || "plain"}` }, text);
 }
+
+/**
+ * A table from header labels and rows of cells. A cell is text, an element (put in a <td>),
+ * or a ready <td> (for alignment). ``rowAttrs`` are the attributes of every row.
+ */
+export function table(heads, rows, { compact = false, rowAttrs = null } = {}) {
+  const cell = (c) => (c instanceof HTMLElement && c.tagName === "TD" ? c : h("td", null, c));
+  return h(
+    "table",
+    { class: compact ? "table compact" : "table" },
+    h("thead", null, h("tr", null, heads.map((x) => h("th", null, x)))),
+    h("tbody", null, rows.map((cells) => h("tr", rowAttrs, cells.map(cell)))),
+  );
+}
+
+/** A right-aligned cell with a link. */
+export function linkCell(href, text, testid) {
+  return h("td", { class: "right" }, h("a", { href, "data-testid": testid || null }, text));
+}

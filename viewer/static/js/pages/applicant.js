@@ -2,7 +2,7 @@
 
 import { api, upload } from "../api.js";
 import { errorBox, errorText, frame, go, route } from "../app.js";
-import { h, pill, replace, when } from "../dom.js";
+import { h, linkCell, pill, replace, table, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
 
 /** A status pill of a workflow state. */
@@ -65,27 +65,13 @@ function uploadForm(project, onDone) {
 
 function projectCard(project) {
   const rounds = project.submissions.length
-    ? h(
-        "table",
-        { class: "table compact" },
-        h("thead", null, h("tr", null, h("th", null, t("col.round")), h("th", null, t("col.status")), h("th", null, t("col.processing")), h("th", null, ""))),
-        h(
-          "tbody",
-          null,
-          project.submissions
-            .slice()
-            .reverse()
-            .map((s) =>
-              h(
-                "tr",
-                null,
-                h("td", null, t("round.n", { n: s.round })),
-                h("td", null, statusPill(s.status)),
-                h("td", null, processingPill(s.processing)),
-                h("td", { class: "right" }, h("a", { href: `#/submissions/${s.id}`, "data-testid": `open-submission-${s.id}` }, t("action.open"))),
-              ),
-            ),
-        ),
+    ? table(
+        [t("col.round"), t("col.status"), t("col.processing"), ""],
+        project.submissions
+          .slice()
+          .reverse()
+          .map((s) => [t("round.n", { n: s.round }), statusPill(s.status), processingPill(s.processing), linkCell(`#/submissions/${s.id}`, t("action.open"), `open-submission-${s.id}`)]),
+        { compact: true },
       )
     : h("p", { class: "muted" }, t("project.no_rounds"));
   const slot = h("div");

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { errorBox, errorText, frame, route } from "../app.js";
-import { h, pill, replace, when } from "../dom.js";
+import { h, linkCell, pill, replace, table, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
 import { processingPill, statusPill } from "./applicant.js";
 import { duePill } from "./reviewer.js";
@@ -29,27 +29,10 @@ route("/intake", ["bureau"], async (user) => {
           { class: "card", "data-testid": key },
           h("h2", null, t(key), " ", h("small", null, String(rows.length))),
           rows.length
-            ? h(
-                "table",
-                { class: "table" },
-                h("thead", null, h("tr", null, ["col.project", "col.organization", "col.round", "col.status", "col.processing", "col.due", ""].map((k) => h("th", null, k ? t(k) : "")))),
-                h(
-                  "tbody",
-                  null,
-                  rows.map((s) =>
-                    h(
-                      "tr",
-                      { "data-testid": "tray-row" },
-                      h("td", null, s.project_name),
-                      h("td", null, s.organization),
-                      h("td", null, t("round.n", { n: s.round })),
-                      h("td", null, statusPill(s.status)),
-                      h("td", null, processingPill(s.processing)),
-                      h("td", null, duePill(s.due_at)),
-                      h("td", { class: "right" }, h("a", { href: `#/submissions/${s.id}`, "data-testid": `tray-open-${s.id}` }, t("action.open"))),
-                    ),
-                  ),
-                ),
+            ? table(
+                ["col.project", "col.organization", "col.round", "col.status", "col.processing", "col.due", ""].map((k) => (k ? t(k) : "")),
+                rows.map((s) => [s.project_name, s.organization, t("round.n", { n: s.round }), statusPill(s.status), processingPill(s.processing), duePill(s.due_at), linkCell(`#/submissions/${s.id}`, t("action.open"), `tray-open-${s.id}`)]),
+                { rowAttrs: { "data-testid": "tray-row" } },
               )
             : h("p", { class: "muted" }, t("bureau.tray_empty")),
         ),
@@ -131,10 +114,10 @@ export async function consolidationPanel(user, sub, onDone) {
     }),
   );
   const confirmed = view.confirmed_findings.length
-    ? h(
-        "table",
-        { class: "table compact" },
-        h("tbody", null, view.confirmed_findings.map((f) => h("tr", null, h("td", null, h("code", null, f.code)), h("td", null, severityPill(f.severity)), h("td", null, tv("dept", f.discipline)), h("td", null, findingMessage(f))))),
+    ? table(
+        ["col.code", "col.severity", "col.discipline", "col.message"].map((k) => t(k)),
+        view.confirmed_findings.map((f) => [h("code", null, f.code), severityPill(f.severity), tv("dept", f.discipline), findingMessage(f)]),
+        { compact: true },
       )
     : h("p", { class: "muted" }, t("consolidation.no_confirmed"));
   const result = h("div", { "data-testid": "consolidation-result" });

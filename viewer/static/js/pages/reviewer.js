@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { errorBox, errorText, frame, route } from "../app.js";
-import { h, pill, replace, when } from "../dom.js";
+import { h, linkCell, pill, replace, table, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
 import { statusPill } from "./applicant.js";
 
@@ -22,31 +22,15 @@ route("/queue", ["reviewer"], async (user) => {
     const subs = await api("GET", "/api/submissions");
     const open = subs.filter((s) => s.status === "in_review");
     const rest = subs.filter((s) => s.status !== "in_review");
-    const table = (rows, empty) =>
+    const listing = (rows, empty) =>
       rows.length
-        ? h(
-            "table",
-            { class: "table" },
-            h("thead", null, h("tr", null, ["col.project", "col.organization", "col.round", "col.status", "col.due", ""].map((k) => h("th", null, k ? t(k) : "")))),
-            h(
-              "tbody",
-              null,
-              rows.map((s) =>
-                h(
-                  "tr",
-                  { "data-testid": "queue-row" },
-                  h("td", null, s.project_name),
-                  h("td", null, s.organization),
-                  h("td", null, t("round.n", { n: s.round })),
-                  h("td", null, statusPill(s.status)),
-                  h("td", null, duePill(s.due_at)),
-                  h("td", { class: "right" }, h("a", { href: `#/submissions/${s.id}` }, t("action.open"))),
-                ),
-              ),
-            ),
+        ? table(
+            ["col.project", "col.organization", "col.round", "col.status", "col.due", ""].map((k) => (k ? t(k) : "")),
+            rows.map((s) => [s.project_name, s.organization, t("round.n", { n: s.round }), statusPill(s.status), duePill(s.due_at), linkCell(`#/submissions/${s.id}`, t("action.open"))]),
+            { rowAttrs: { "data-testid": "queue-row" } },
           )
         : h("div", { class: "empty" }, t(empty));
-    replace(body, h("section", { class: "card" }, h("h2", null, t("queue.open")), table(open, "queue.empty")), rest.length ? h("section", { class: "card" }, h("h2", null, t("queue.other")), table(rest, "queue.empty")) : null);
+    replace(body, h("section", { class: "card" }, h("h2", null, t("queue.open")), listing(open, "queue.empty")), rest.length ? h("section", { class: "card" }, h("h2", null, t("queue.other")), listing(rest, "queue.empty")) : null);
   } catch (err) {
     replace(body, errorBox(err));
   }

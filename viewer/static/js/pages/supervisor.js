@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { errorBox, errorText, frame, route } from "../app.js";
-import { h, pill, replace, when } from "../dom.js";
+import { h, linkCell, pill, replace, table, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
 
 const LIGHT = { green: "ok", yellow: "warn", red: "bad", paused: "plain" };
@@ -21,27 +21,18 @@ function stepsCard(steps) {
       h("div", { class: "lights" }, Object.entries(counts).map(([k, n]) => h("span", { class: `light light-${k}`, "data-testid": `light-${k}` }, h("i"), `${tv("light", k)} ${n}`))),
     ),
     steps.length
-      ? h(
-          "table",
-          { class: "table" },
-          h("thead", null, h("tr", null, ["col.light", "col.project", "col.step", "col.responsible", "col.started", "col.due", ""].map((k) => h("th", null, k ? t(k) : "")))),
-          h(
-            "tbody",
-            null,
-            steps.map((s) =>
-              h(
-                "tr",
-                { "data-testid": "step-row" },
-                h("td", null, pill(tv("light", s.status), LIGHT[s.status])),
-                h("td", null, s.project),
-                h("td", null, tv("step", s.step), s.department ? ` · ${tv("dept", s.department)}` : ""),
-                h("td", null, tv("responsible", s.responsible)),
-                h("td", null, when(s.started_at, currentLang())),
-                h("td", null, when(s.due_at, currentLang())),
-                h("td", { class: "right" }, h("a", { href: `#/submissions/${s.submission_id}` }, t("action.open"))),
-              ),
-            ),
-          ),
+      ? table(
+          ["col.light", "col.project", "col.step", "col.responsible", "col.started", "col.due", ""].map((k) => (k ? t(k) : "")),
+          steps.map((s) => [
+            pill(tv("light", s.status), LIGHT[s.status]),
+            s.project,
+            `${tv("step", s.step)}${s.department ? ` · ${tv("dept", s.department)}` : ""}`,
+            tv("responsible", s.responsible),
+            when(s.started_at, currentLang()),
+            when(s.due_at, currentLang()),
+            linkCell(`#/submissions/${s.submission_id}`, t("action.open")),
+          ]),
+          { rowAttrs: { "data-testid": "step-row" } },
         )
       : h("p", { class: "muted" }, t("overview.no_steps")),
   );
@@ -79,29 +70,20 @@ function auditCard(audit) {
     "section",
     { class: "card" },
     h("div", { class: "card-head" }, h("h2", null, t("overview.audit")), h("div", { class: "row" }, verify, result)),
-    h(
-      "table",
-      { class: "table compact audit" },
-      h("thead", null, h("tr", null, ["col.seq", "col.time", "col.actor", "col.action", "col.object", "col.hash"].map((k) => h("th", null, t(k))))),
-      h(
-        "tbody",
-        null,
-        audit.events
-          .slice()
-          .reverse()
-          .map((e) =>
-            h(
-              "tr",
-              null,
-              h("td", null, String(e.seq)),
-              h("td", null, when(e.at, currentLang())),
-              h("td", null, e.actor),
-              h("td", null, tv("action", e.action)),
-              h("td", null, `${e.object_type} #${e.object_id}`, e.submission_id ? ` (${t("audit.submission")} ${e.submission_id})` : ""),
-              h("td", null, h("code", { class: "hash" }, e.hash.slice(0, 12))),
-            ),
-          ),
-      ),
+    table(
+      ["col.seq", "col.time", "col.actor", "col.action", "col.object", "col.hash"].map((k) => t(k)),
+      audit.events
+        .slice()
+        .reverse()
+        .map((e) => [
+          String(e.seq),
+          when(e.at, currentLang()),
+          e.actor,
+          tv("action", e.action),
+          `${e.object_type} #${e.object_id}${e.submission_id ? ` (${t("audit.submission")} ${e.submission_id})` : ""}`,
+          h("code", { class: "hash" }, e.hash.slice(0, 12)),
+        ]),
+      { compact: true },
     ),
   );
 }
