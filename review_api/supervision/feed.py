@@ -12,6 +12,9 @@ Warnings and ratings are appended where they happen. Step starts and ends are ta
 workflow's ``steps`` table by ``sweep_steps``, which the feed reader and the periodic task run
 (and the workflow may run after each transition), so the feed is complete without the
 workflow knowing about it.
+
+Lock order: a transaction that also appends to the audit trail appends there first (audit head,
+then feed head), as the workflow and the ratings do, so two such transactions cannot deadlock.
 """
 
 from __future__ import annotations

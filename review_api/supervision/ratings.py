@@ -124,9 +124,9 @@ def give_rating(
     except IntegrityError:
         raise AlreadyRated() from None
     units = rated_units(s, sub.id)
-    feed.sweep_steps(s, settings, now=now, yellow_share=sup.yellow_share, submission_id=sub.id)
     audit.record(s, user, "rating.give", "rating", r.id, submission_id=sub.id,
-                 after={"score": score, "comment": r.comment})
+                 after={"score": score, "comment": r.comment})  # audit head, then feed head
+    feed.sweep_steps(s, settings, now=now, yellow_share=sup.yellow_share, submission_id=sub.id)
     feed.append(
         s, key=f"rating:{sub.id}", kind="rating", at=now, submission_id=sub.id, step_id=None,
         data={"score": score, "comment": r.comment, "project_id": sub.project_id,
