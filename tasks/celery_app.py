@@ -8,13 +8,15 @@ Reliability choices (``../shared/RELIABILITY.md`` §1.3, §4.2):
   ``max_deliveries`` instead of looping.
 - ``worker_prefetch_multiplier = 1``: a worker reserves one long task at a time, so a redelivery
   after a worker loss is not delayed behind prefetched work.
-- Redis: the visibility timeout is set in every place Celery reads it.
+- Redis: the visibility timeout is set in every place Celery reads it, and kombu looks for
+  messages past it every 10 s, so a dead worker's task is redelivered soon after it.
 - No result backend: the pipeline keeps its state in the platform's database, not in Celery.
 - Soft and hard time limits per task; the soft limit lets the task record a clean error.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -24,12 +26,22 @@ from review_api.settings import Settings, get_settings
 
 __all__ = ["app", "configure"]
 
+logger = logging.getLogger(__name__)
+
 app = Celery("lianshen", include=["tasks.pipeline"])
 
 
 def configure(celery: Celery, settings: Settings) -> None:
     """Apply ``settings`` to ``celery`` (called at import, and by tests with their settings)."""
-    transport: dict[str, Any] = {"visibility_timeout": settings.visibility_timeout_seconds}
+    _forget_broker_connections(celery)
+    transport: dict[str, Any] = {
+        "visibility_timeout": settings.visibility_timeout_seconds,
+        # kombu scans for messages past their visibility timeout every interval x throttle
+        # seconds (10 x 10 by default); scanning every 10 s keeps the redelivery of a dead
+        # worker's task close to the visibility timeout (RELIABILITY.md §4.2, F2)
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
     broker = settings.resolved_broker_url
     if broker.startswith("sqla+"):
         transport = {}  # the SQLAlchemy transport passes its options to create_engine
@@ -64,6 +76,26 @@ def configure(celery: Celery, settings: Settings) -> None:
             },
         },
     )
+
+
+def _forget_broker_connections(celery: Celery) -> None:
+    """Drop the connection and producer pools made under earlier settings.
+
+    Celery creates them on the first publish and never looks at ``broker_url`` again, so an
+    app configured a second time (one process that serves several deployments in turn, as the
+    tests do) would keep publishing to the first broker. The pools are rebuilt on next use.
+    """
+    pool = celery._pool
+    if pool is None:
+        return
+    try:
+        pool.force_close_all()
+    except Exception:  # noqa: BLE001 - the old broker may be gone; its sockets are dropped anyway
+        logger.debug("closing the previous broker connections failed", exc_info=True)
+    celery._pool = None
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 configure(app, get_settings())

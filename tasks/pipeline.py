@@ -1,9 +1,12 @@
 """Celery tasks of the processing pipeline; the logic is in ``tasks.stages``.
 
 Tasks take ids only. Each publishes the next stage's messages after its own transaction has
-committed (so a worker never picks up work whose rows it cannot see yet). Transient faults
-(database or storage unreachable) are retried with backoff; anything else is recorded by the
-stage on its drawing or rule group and the rest of the package goes on.
+committed (so a worker never picks up work whose rows it cannot see yet). Outages (database or
+storage unreachable, ``stages.is_outage``) are retried with backoff; anything else is recorded
+by the stage on its drawing or rule group and the rest of the package goes on. An error that
+escapes a stage all the same (a bug) fails the task at once instead of being retried: the
+sweeper publishes the step again later, and its delivery count stops it after
+``max_deliveries``.
 """
 
 from __future__ import annotations
@@ -13,11 +16,10 @@ from typing import Any
 
 from celery import Task
 from celery.signals import worker_process_init
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from review_api.db import Database
 from review_api.settings import get_settings
-from review_api.storage import StorageError, storage_from_settings
+from review_api.storage import storage_from_settings
 from tasks import stages
 from tasks.celery_app import app
 
@@ -26,8 +28,6 @@ __all__ = ["enqueue_submission", "publish", "runtime"]
 logger = logging.getLogger(__name__)
 
 _runtime: stages.Runtime | None = None
-
-TRANSIENT = (OperationalError, DBAPIError, StorageError, stages.Transient, ConnectionError)
 
 
 def runtime() -> stages.Runtime:
@@ -60,7 +60,10 @@ def publish(nxt: stages.Next) -> None:
         aggregate.delay(nxt.aggregate)
 
 
-def _retry(task: Task, exc: Exception) -> None:
+def _retry_outage(task: Task, exc: Exception) -> None:
+    """Retry ``task`` with backoff when ``exc`` is an outage; otherwise let it fail."""
+    if not stages.is_outage(exc):
+        raise exc
     logger.warning("transient fault in %s: %s; retrying", task.name, exc)
     raise task.retry(exc=exc, countdown=min(60, 2 ** (task.request.retries + 1)), max_retries=8)
 
@@ -70,8 +73,8 @@ def ingest(self: Task, drawing_id: int) -> None:
     """Read one drawing (model, intake findings, viewer inputs)."""
     try:
         publish(stages.ingest_drawing(runtime(), drawing_id))
-    except TRANSIENT as exc:
-        _retry(self, exc)
+    except Exception as exc:
+        _retry_outage(self, exc)
 
 
 @app.task(bind=True, name="tasks.pipeline.check")
@@ -79,8 +82,8 @@ def check(self: Task, submission_id: int, group: str) -> None:
     """Run one discipline's rules, or the cross-drawing checks."""
     try:
         publish(stages.check_group(runtime(), submission_id, group))
-    except TRANSIENT as exc:
-        _retry(self, exc)
+    except Exception as exc:
+        _retry_outage(self, exc)
 
 
 @app.task(bind=True, name="tasks.pipeline.aggregate")
@@ -88,8 +91,8 @@ def aggregate(self: Task, submission_id: int) -> None:
     """Close the submission's processing."""
     try:
         stages.aggregate(runtime(), submission_id)
-    except TRANSIENT as exc:
-        _retry(self, exc)
+    except Exception as exc:
+        _retry_outage(self, exc)
 
 
 @app.task(bind=True, name="tasks.pipeline.advance")
@@ -97,8 +100,8 @@ def advance(self: Task, submission_id: int) -> None:
     """Re-evaluate a submission whose pipeline seems stuck."""
     try:
         publish(stages.advance(runtime(), submission_id))
-    except TRANSIENT as exc:
-        _retry(self, exc)
+    except Exception as exc:
+        _retry_outage(self, exc)
 
 
 @app.task(name="tasks.pipeline.sweep")

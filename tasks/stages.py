@@ -31,16 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from review_api import audit
 from review_api.db import Database
 from review_api.models import CheckRun, Drawing, Finding, Submission, utcnow
 from review_api.settings import Settings
-from review_api.storage import Storage
+from review_api.storage import ObjectMissing, Storage, StorageError
 from review_api.textsafe import clean
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "aggregate",
     "check_group",
     "ingest_drawing",
+    "is_outage",
     "progress",
     "stalled",
 ]
@@ -64,6 +66,33 @@ RUN_DONE = frozenset({"done", "failed"})
 
 class Transient(Exception):
     """A fault worth retrying (database or storage temporarily unreachable)."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says that a service was unreachable, not that the work itself is wrong.
+
+    Such a delivery ended early with the worker alive: it is retried, and it is not counted
+    towards ``max_deliveries``, which is meant for files that kill their worker. A missing
+    object or a refused statement is no outage: retrying cannot help.
+    """
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, OperationalError) or bool(exc.connection_invalidated)
+    if isinstance(exc, ObjectMissing):
+        return False
+    return isinstance(exc, StorageError | Transient | ConnectionError)
+
+
+def _give_back(rt: Runtime, stmt: Update) -> None:
+    """Un-count the delivery that ``stmt`` decrements, after an outage (best effort).
+
+    When the database is still unreachable the delivery stays counted, which at worst stops
+    the retries of that step earlier; it never loses work.
+    """
+    try:
+        with rt.db.session() as s:
+            s.execute(stmt)
+    except Exception as exc:  # noqa: BLE001 - the outage may still be going on
+        logger.warning("could not un-count an interrupted delivery: %s", exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +113,14 @@ class Next:
 
 
 def _lock(s: Session, db: Database, submission_id: int) -> Submission | None:
-    """The submission row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE)."""
+    """The submission row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE).
+
+    Only the submission's own row: PostgreSQL refuses ``FOR UPDATE`` on the outer joins that
+    load its project and organization.
+    """
     q = select(Submission).where(Submission.id == submission_id)
     if not db.is_sqlite:
-        q = q.with_for_update()
+        q = q.with_for_update(of=Submission)
     return s.scalar(q)
 
 
@@ -164,62 +197,76 @@ def _begin_delivery(rt: Runtime, drawing_id: int) -> Drawing | None:
             )
             return None
         d.status = "ingesting"
+        s.flush()  # an expunged object's changes would never be written
         s.expunge(d)
         return d
 
 
 def ingest_drawing(rt: Runtime, drawing_id: int) -> Next:
     """Read one drawing, store its model and intake findings; advance the pipeline."""
+    d = _begin_delivery(rt, drawing_id)
+    if d is None:
+        with rt.db.session() as s:
+            row = s.get(Drawing, drawing_id)
+            sub_id = None if row is None else row.submission_id
+        return Next() if sub_id is None else advance(rt, sub_id)
+    try:
+        return _ingest(rt, d)
+    except Exception as exc:
+        if is_outage(exc):
+            _give_back(
+                rt,
+                update(Drawing)
+                .where(Drawing.id == d.id, Drawing.status == "ingesting", Drawing.deliveries > 0)
+                .values(deliveries=Drawing.deliveries - 1),
+            )
+        raise
+
+
+def _ingest(rt: Runtime, d: Drawing) -> Next:
+    """The work of one counted delivery of ``d``: load it, store its model and findings."""
     from checkers.params import parse_project
     from drawings import LayerMap, UnreadableDrawingError, load
     from drawings.limits import limits_from_env
     from drawings.serialize import dumps
 
-    d = _begin_delivery(rt, drawing_id)
-    if d is not None:
-        with rt.db.session() as s:
-            sub = s.get(Submission, d.submission_id)
-            assert sub is not None
-            project_toml, layers_toml = sub.project_toml, sub.layers_toml
-        params = parse_project(project_toml)
-        layer_map = (
-            LayerMap.from_toml(layers_toml, source="layers.toml")
-            if layers_toml
-            else LayerMap.default()
-        )
-        with tempfile.TemporaryDirectory(prefix="lianshen-ingest-") as tmp:
-            local = Path(tmp) / "drawing.dxf"
-            rt.storage.fetch(d.storage_key, local)
-            try:
-                model = load(
-                    local,
-                    discipline=d.discipline,
-                    layer_map=layer_map,
-                    limits=limits_from_env(),
-                    drawing_unit=params.drawing_unit,
-                    codepage=params.codepage,
-                    display_name=d.file,
-                )
-            except UnreadableDrawingError as exc:
-                _fail_drawing(rt, d, exc.reason, exc.message, exc.message_en)
-                return advance(rt, d.submission_id)
-            except Exception as exc:  # noqa: BLE001 - any parser exception means a bad file
-                logger.exception("ingest of drawing %s crashed", drawing_id)
-                why = f"{type(exc).__name__}: {exc}"[:300]
-                _fail_drawing(
-                    rt, d, "internal",
-                    f"读取图纸时发生内部错误：{why}",
-                    f"internal error while reading the drawing: {why}",
-                )
-                return advance(rt, d.submission_id)
-        model_key = f"models/{d.submission_id}/{d.id}.lsdm"
-        rt.storage.put_bytes(model_key, dumps(model))
-        _finish_drawing(rt, d, model, model_key)
-        return advance(rt, d.submission_id)
     with rt.db.session() as s:
-        dr = s.get(Drawing, drawing_id)
-        sub_id = None if dr is None else dr.submission_id
-    return Next() if sub_id is None else advance(rt, sub_id)
+        sub = s.get(Submission, d.submission_id)
+        assert sub is not None
+        project_toml, layers_toml = sub.project_toml, sub.layers_toml
+    params = parse_project(project_toml)
+    layer_map = (
+        LayerMap.from_toml(layers_toml, source="layers.toml") if layers_toml else LayerMap.default()
+    )
+    with tempfile.TemporaryDirectory(prefix="lianshen-ingest-") as tmp:
+        local = Path(tmp) / "drawing.dxf"
+        rt.storage.fetch(d.storage_key, local)
+        try:
+            model = load(
+                local,
+                discipline=d.discipline,
+                layer_map=layer_map,
+                limits=limits_from_env(),
+                drawing_unit=params.drawing_unit,
+                codepage=params.codepage,
+                display_name=d.file,
+            )
+        except UnreadableDrawingError as exc:
+            _fail_drawing(rt, d, exc.reason, exc.message, exc.message_en)
+            return advance(rt, d.submission_id)
+        except Exception as exc:  # noqa: BLE001 - any parser exception means a bad file
+            logger.exception("ingest of drawing %s crashed", d.id)
+            why = f"{type(exc).__name__}: {exc}"[:300]
+            _fail_drawing(
+                rt, d, "internal",
+                f"读取图纸时发生内部错误：{why}",
+                f"internal error while reading the drawing: {why}",
+            )
+            return advance(rt, d.submission_id)
+    model_key = f"models/{d.submission_id}/{d.id}.lsdm"
+    rt.storage.put_bytes(model_key, dumps(model))
+    _finish_drawing(rt, d, model, model_key)
+    return advance(rt, d.submission_id)
 
 
 def _fail_drawing(rt: Runtime, d: Drawing, reason: str, zh: str, en: str) -> None:
@@ -286,45 +333,53 @@ def _finish_drawing(rt: Runtime, d: Drawing, model: Any, model_key: str) -> None
 
 def check_group(rt: Runtime, submission_id: int, group: str) -> Next:
     """Run one group of rules on every ingested drawing of the submission."""
+    this_run = (CheckRun.submission_id == submission_id, CheckRun.group == group)
     with rt.db.session() as s:
-        run = s.scalar(
-            select(CheckRun).where(
-                CheckRun.submission_id == submission_id, CheckRun.group == group
-            )
-        )
-        if run is None or run.status in RUN_DONE:
-            return advance(rt, submission_id) if run is not None else Next()
-        run.deliveries += 1
-        run.updated_at = utcnow()
-        if run.deliveries > rt.settings.max_deliveries:
-            run.status = "failed"
-            run.error = "检查多次被中断，已停止重试 / the checks were interrupted too often"
-            stop = True
-        else:
-            run.status, stop = "running", False
-    if stop:
+        run = s.scalar(select(CheckRun).where(*this_run))
+        if run is None:
+            return Next()
+        go = run.status not in RUN_DONE
+        if go:
+            run.deliveries += 1
+            run.updated_at = utcnow()
+            if run.deliveries > rt.settings.max_deliveries:
+                run.status = "failed"
+                run.error = "检查多次被中断，已停止重试 / the checks were interrupted too often"
+                go = False
+            else:
+                run.status = "running"
+    # advance() runs in a transaction of its own, after this one: on SQLite a second
+    # BEGIN IMMEDIATE inside it would wait for this transaction's own write lock
+    if not go:
         return advance(rt, submission_id)
     try:
         findings, not_checked = _run_rules(rt, submission_id, group)
-    except Transient:
-        raise
-    except Exception as exc:  # noqa: BLE001 - recorded on the run; the other groups go on
+        with rt.db.session() as s:
+            store_findings(s, rt.db, submission_id, findings)
+            s.execute(
+                update(CheckRun)
+                .where(*this_run)
+                .values(status="done", not_checked=clean(not_checked), error=None,
+                        updated_at=utcnow())
+            )
+    except Exception as exc:
+        if is_outage(exc):  # retried by the task, not the rules' fault
+            _give_back(
+                rt,
+                update(CheckRun)
+                .where(*this_run, CheckRun.status == "running", CheckRun.deliveries > 0)
+                .values(deliveries=CheckRun.deliveries - 1),
+            )
+            raise
+        # recorded on the run; the other groups go on
         logger.exception("check group %s of submission %s crashed", group, submission_id)
         with rt.db.session() as s:
             s.execute(
                 update(CheckRun)
-                .where(CheckRun.submission_id == submission_id, CheckRun.group == group)
+                .where(*this_run)
                 .values(status="failed", error=clean(f"{type(exc).__name__}: {exc}"[:500]),
                         updated_at=utcnow())
             )
-        return advance(rt, submission_id)
-    with rt.db.session() as s:
-        store_findings(s, rt.db, submission_id, findings)
-        s.execute(
-            update(CheckRun)
-            .where(CheckRun.submission_id == submission_id, CheckRun.group == group)
-            .values(status="done", not_checked=clean(not_checked), error=None, updated_at=utcnow())
-        )
     return advance(rt, submission_id)
 
 
@@ -479,32 +534,33 @@ def stalled(rt: Runtime, now: dt.datetime | None = None) -> list[tuple[str, tupl
         for sub in s.scalars(
             select(Submission).where(Submission.processing.not_in(("done",)))
         ):
+            steps: Sequence[Drawing | CheckRun] = ()
             if sub.processing in ("queued", "ingesting"):
-                found = 0
-                for d in s.scalars(
+                drawings = s.scalars(
                     select(Drawing).where(
                         Drawing.submission_id == sub.id,
                         Drawing.status.in_(("pending", "ingesting")),
                         Drawing.updated_at < before,
                     )
-                ):
-                    d.updated_at = now
-                    found += 1
-                    out.append(("ingest", (d.id,)))
-                if not found and sub.updated_at < before:
-                    sub.updated_at = now
-                    out.append(("advance", (sub.id,)))
+                ).all()
+                out += [("ingest", (d.id,)) for d in drawings]
+                steps = drawings
             elif sub.processing == "checking":
-                for r in s.scalars(
+                runs = s.scalars(
                     select(CheckRun).where(
                         CheckRun.submission_id == sub.id,
                         CheckRun.status.in_(("pending", "running")),
                         CheckRun.updated_at < before,
                     )
-                ):
-                    r.updated_at = now
-                    out.append(("check", (sub.id, r.group)))
-            elif sub.processing == "aggregating" and sub.updated_at < before:
+                ).all()
+                out += [("check", (sub.id, r.group)) for r in runs]
+                steps = runs
+            for step in steps:
+                step.updated_at = now
+            # No step of its own is stuck, yet the submission is: the worker that finished the
+            # last step died before it advanced (or aggregated) the submission.
+            if not steps and sub.updated_at < before:
                 sub.updated_at = now
-                out.append(("aggregate", (sub.id,)))
+                task = "aggregate" if sub.processing == "aggregating" else "advance"
+                out.append((task, (sub.id,)))
     return out
