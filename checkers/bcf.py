@@ -182,7 +182,7 @@ def _viewpoint(vp: BcfViewpoint, version: Version) -> bytes:
     _xyz(cam, "CameraViewPoint", vp.center[0], vp.center[1], 100.0)
     _xyz(cam, "CameraDirection", 0.0, 0.0, -1.0)
     _xyz(cam, "CameraUpVector", 0.0, 1.0, 0.0)
-    _sub(cam, "ViewToWorldScale", repr(round(max(vp.width, vp.height), 6)))
+    _sub(cam, "ViewToWorldScale", repr(round(vp.height, 6)))  # the visible height, metres
     if version == "3.0":
         _sub(cam, "AspectRatio", repr(round(vp.width / vp.height if vp.height else 1.0, 6)))
     if vp.lines:

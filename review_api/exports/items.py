@@ -151,8 +151,8 @@ def _place(item: ConsolidationItem, f: Finding | None, a: Annotation | None,
 
 
 def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
-    """Every department's opinion items, then every confirmed finding and open annotation
-    that no opinion item cites: nothing the departments raised is left out."""
+    """By discipline: the department's opinion items, then every confirmed finding and open
+    annotation that no opinion item cites, so nothing the departments raised is left out."""
     drawings = {d.id: d for d in s.scalars(select(Drawing).where(Drawing.submission_id == sub.id))}
     findings = {f.id: f for f in s.scalars(select(Finding).where(Finding.submission_id == sub.id))}
     annotations = {
@@ -212,6 +212,7 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
         )
         _place(item, f, a, drawings)
         out.append(item)
+    out.sort(key=lambda i: _order(i.department))  # stable: opinion items lead each discipline
     return out
 
 
