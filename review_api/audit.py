@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from review_api.models import AuditEvent, AuditHead, User, utcnow
+from review_api.textsafe import clean
 
 __all__ = ["GENESIS", "VerifyResult", "actor_label", "record", "verify"]
 
@@ -68,10 +69,16 @@ def event_hash(e: AuditEvent) -> str:
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Round-trip through JSON so that what is hashed is exactly what the database returns."""
+    """Round-trip through JSON so that what is hashed is exactly what the database returns.
+
+    Strings are made storable first (no NUL, no lone surrogates): the values come from users
+    and drawings, and an event the database refuses would undo the action it records.
+    """
     if value is None:
         return None
-    loaded: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    loaded: dict[str, Any] = json.loads(
+        json.dumps(clean(value), ensure_ascii=False, default=str)
+    )
     return loaded
 
 

@@ -21,12 +21,15 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from review_api import audit
 from review_api.db import MIGRATIONS
 from review_api.models import AuditEvent, AuditHead, User
+from review_api.textsafe import clean
 from review_api.workflow import DEPARTMENTS
 from tests.service.harness import (
     PASSWORD,
@@ -352,6 +355,47 @@ def test_random_single_field_changes_are_all_detected(trail: Trail) -> None:
                 trial, field_name, k, answer)
             saved.restore(trail.engine)
             assert trail.verify()["valid"] is True, (trial, field_name, k)
+
+
+# ---------------------------------------------------------------- hostile text
+
+HOSTILE = [
+    "a\x00b",
+    "\ud800",
+    "x\udcff\udc80y",
+    "\u202eevil.dxf",
+    "line\r\nbreak\x1b[31m",
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x")',
+    "长" * 5000,
+]
+
+
+def test_hostile_text_is_recorded_storably_and_verifies(trail: Trail) -> None:
+    """Values from users and drawings (NUL, lone surrogates, controls, markup) never make the
+    database refuse an event, and what is stored is what was hashed."""
+    with trail.platform.runtime.db.session() as s:
+        for value in HOSTILE:
+            audit.record(s, None, "test.hostile", "text", 1,
+                         before={"list": [value, {"k": value}]}, after={"text": value, value: 1})
+    assert trail.verify()["valid"] is True
+    events = trail.platform.as_("supervisor")("get", "/api/audit?limit=1000").json()["events"]
+    stored = [e["after"]["text"] for e in events if e["action"] == "test.hostile"]
+    assert stored[-len(HOSTILE):] == [str(clean(v)) for v in HOSTILE]
+    assert stored[-1] == HOSTILE[-1] and stored[-3] == HOSTILE[-3]  # nothing else altered
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(alphabet=st.characters(blacklist_categories=()), max_size=40))
+def test_any_text_is_storable_in_the_trail(trail: Trail, value: str) -> None:
+    with trail.platform.runtime.db.session() as s:
+        e = audit.record(s, None, "test.any", "text", 1, after={"v": value, value: [value]})
+        seq = e.seq
+    with trail.platform.runtime.db.session() as s:
+        stored = s.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).one()
+        assert stored.hash == audit.event_hash(stored)
+        assert stored.after == {"v": clean(value), clean(value): [clean(value)]}
 
 
 # ---------------------------------------------------------------- who did it
