@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,6 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pyhanko.sign.timestamps import TimeStamper
 
 __all__ = [
     "BureauKey",
@@ -72,6 +76,11 @@ class SigningSettings(BaseSettings):
         None,
         description="PEM roots that verification trusts; empty: the self-signed certificates "
         "of the chain file (the demo CA in the demo).",
+    )
+    signing_tsa_url: str = Field(
+        "",
+        description="RFC 3161 time-stamp authority; set: signatures are PAdES B-T with a trusted "
+        "time (its root must be among the trust roots); empty: B-B with the server's clock.",
     )
     public_url: str = Field(
         "http://127.0.0.1:8000",
@@ -125,6 +134,7 @@ class SignatureReport:
     signer: str | None
     signing_time: dt.datetime | None
     problem: str | None = None
+    timestamped: bool = False  # the time is an RFC 3161 time stamp, not the signer's clock
 
     @property
     def genuine(self) -> bool:
@@ -355,8 +365,11 @@ def sign_pdf(
     reason: str,
     seal_png: bytes | None = None,
     location: str = "",
+    tsa_url: str = "",
 ) -> bytes:
-    """``pdf`` signed as a PAdES certification signature that permits no later change."""
+    """``pdf`` signed as a PAdES certification signature that permits no later change;
+    with ``tsa_url``, the signature carries that authority's time stamp (PAdES B-T)."""
+    import aiohttp
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -386,11 +399,26 @@ def sign_pdf(
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, stamp_style=_seal_style(seal_png)  # type: ignore[arg-type]
+        meta, signer=signer, stamp_style=_seal_style(seal_png),  # type: ignore[arg-type]
+        timestamper=_timestamper(tsa_url),
     )
-    out = pdf_signer.sign_pdf(writer)
+    try:
+        out = pdf_signer.sign_pdf(writer)
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:  # TimestampRequestError: OSError
+        raise SigningError(
+            f"时间戳服务不可用 / the time-stamp authority {tsa_url} failed: {exc}"
+        ) from exc
     assert isinstance(out, io.BytesIO)
     return out.getvalue()
+
+
+def _timestamper(tsa_url: str) -> TimeStamper | None:
+    """An RFC 3161 client for ``tsa_url``, or None without one."""
+    if not tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(tsa_url, timeout=20)
 
 
 def _asn1_key(key: BureauKey) -> object:
@@ -428,6 +456,7 @@ def validate_pdf(pdf: bytes, trust_roots: tuple[asn1_x509.Certificate, ...]) -> 
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         return _failed(f"签名无法验证 / the signature cannot be validated: {exc}", signed=True)
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    stamp = status.timestamp_validity
     signer = holder(status.signing_cert) if status.signing_cert is not None else None
     problem = None
     if not status.bottom_line or not whole:
@@ -439,6 +468,7 @@ def validate_pdf(pdf: bytes, trust_roots: tuple[asn1_x509.Certificate, ...]) -> 
         trusted=bool(status.trusted),
         whole_file=whole,
         signer=signer,
-        signing_time=status.signer_reported_dt,
+        signing_time=stamp.timestamp if stamp is not None else status.signer_reported_dt,
         problem=problem,
+        timestamped=stamp is not None and bool(stamp.trusted),
     )

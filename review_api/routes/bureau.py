@@ -221,7 +221,7 @@ def _issue_pdf(settings: Settings, content: DocumentContent) -> tuple[bytes, str
         pdf, placement = render_pdf(content)
         signed = sign_pdf(
             pdf, key, placement, reason=content.title, location=content.issuer,
-            seal_png=seal_png(content.issuer),
+            seal_png=seal_png(content.issuer), tsa_url=signing_settings().signing_tsa_url,
         )
     except (SigningError, FontError) as exc:
         raise HTTPException(503, detail=str(exc)) from exc
@@ -353,6 +353,7 @@ def _verify_answer(
             "whole_file": report.whole_file,
             "signing_certificate": report.signer,
             "signed_at": report.signing_time,
+            "timestamped": report.timestamped,
             "problem": report.problem,
         }
     if doc is None:

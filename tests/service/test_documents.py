@@ -14,14 +14,18 @@ import hashlib
 import io
 import os
 import re
+import socket
 import stat
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
 import zxingcpp
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,7 +35,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from review_api.documents import wrap_text
+from review_api.documents import DocumentContent, render_pdf, wrap_text
 from review_api.exports.items import ConsolidationItem, suggestions
 from review_api.signing import (
     SealPlacement,
@@ -487,56 +491,72 @@ def test_demo_pki_is_created_once_with_private_key_files_0600(platform: Platform
     assert (folder / "bureau.crt").read_bytes() == before
 
 
-def _ca(tmp: Path, password: bytes) -> SigningSettings:
-    """A CA and a bureau key of its own, the key encrypted: what a deployment configures."""
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试根证书")])
-    now = dt.datetime.now(dt.UTC)
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(1)
-        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    cert = (
+def _small_pdf() -> tuple[bytes, SealPlacement]:
+    return render_pdf(DocumentContent(
+        title="测试", fields=[], decision="通过", verification_code="C",
+        verify_url="http://h/verify/C", issuer="局", signer="人", issued_at=dt.datetime.now(dt.UTC),
+    ))
+
+
+def _issue(
+    ca_key: rsa.RSAPrivateKey, issuer: x509.Name, common_name: str, key: rsa.RSAPrivateKey,
+    serial: int, *extensions: tuple[x509.ExtensionType, bool],
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "某市行政审批局")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(issuer).public_key(key.public_key()).serial_number(serial)
         .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-            encipher_only=False, decipher_only=False,
-        ), critical=True)
-        .sign(ca_key, hashes.SHA256())
     )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _pem(path: Path, cert: x509.Certificate) -> Path:
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def _ca(tmp: Path, password: bytes) -> SigningSettings:
+    """A CA, a bureau key (encrypted) and a time-stamp authority key of its own: what a
+    deployment configures. The TSA's certificate and key are left in ``tmp`` as tsa.pem/tsa.key."""
+    ca_key, key, tsa_key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)
+    )
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "测试根证书")])
+    ca_cert = _issue(ca_key, ca_name, "测试根证书", ca_key, 1,
+                     (x509.BasicConstraints(ca=True, path_length=None), True))
+    usage = x509.KeyUsage(
+        digital_signature=True, content_commitment=True, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+    cert = _issue(ca_key, ca_name, "某市行政审批局", key, 2, (usage, True))
+    tsa = _issue(ca_key, ca_name, "测试时间戳服务", tsa_key, 3, (usage, True),
+                 (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), True))
     (tmp / "key.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(password),
     ))
-    (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp / "chain.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    (tmp / "tsa.key").write_bytes(tsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))
+    _pem(tmp / "tsa.pem", tsa)
     return SigningSettings(
-        signing_key_file=tmp / "key.pem", signing_cert_file=tmp / "cert.pem",
-        signing_chain_file=tmp / "chain.pem", signing_key_password="s3cret-pass",
+        signing_key_file=tmp / "key.pem", signing_cert_file=_pem(tmp / "cert.pem", cert),
+        signing_chain_file=_pem(tmp / "chain.pem", ca_cert), signing_key_password="s3cret-pass",
     )
 
 
 def test_configured_key_signs_and_its_root_verifies(tmp_path: Path) -> None:
-    from review_api.documents import DocumentContent, render_pdf
-
     config = _ca(tmp_path, b"s3cret-pass")
     key = bureau_key(tmp_path / "data", config)
     assert not (tmp_path / "data" / "pki").exists(), "no demo CA when a key is configured"
     assert key.subject == "某市行政审批局"
-    content = DocumentContent(
-        title="测试", fields=[("项目", "x")], decision="通过", verification_code="C",
-        verify_url="http://h/verify/C", issuer="某市行政审批局", signer="某人",
-        issued_at=dt.datetime.now(dt.UTC),
-    )
-    pdf, placement = render_pdf(content)
+    pdf, placement = _small_pdf()
     signed = sign_pdf(pdf, key, placement, reason="test")
     assert validate_pdf(signed, key.trust_roots).genuine
     demo = bureau_key(tmp_path / "demo")
@@ -551,15 +571,8 @@ def test_wrong_key_password_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_signing_keeps_the_seal_box(tmp_path: Path) -> None:
-    from review_api.documents import DocumentContent, render_pdf
-
     key = bureau_key(tmp_path)
-    content = DocumentContent(
-        title="测试", fields=[], decision="通过", verification_code="C",
-        verify_url="http://h/verify/C", issuer="局", signer="人",
-        issued_at=dt.datetime.now(dt.UTC),
-    )
-    pdf, _ = render_pdf(content)
+    pdf, _ = _small_pdf()
     signed = sign_pdf(pdf, key, SealPlacement(0, (100, 100, 220, 220)), reason="r")
     sig = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
     widget = sig.sig_field["/Kids"][0] if "/Kids" in sig.sig_field else sig.sig_field
@@ -579,3 +592,70 @@ def test_chinese_lines_break_between_characters_never_before_closing_punctuation
         assert not line.endswith("（")
         assert len(line) <= 11  # one hanging punctuation mark at most
     assert any("50016-2014" in line for line in lines), "a Latin word is never cut when it fits"
+
+
+class _TsaHandler(BaseHTTPRequestHandler):
+    """An RFC 3161 time-stamp authority on loopback, answering with pyHanko's own TSA code."""
+
+    stamper: Any = None
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server hook
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = self.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture()
+def tsa(tmp_path: Path) -> Iterator[tuple[str, SigningSettings, dt.datetime]]:
+    """A configured key whose CA also certifies a loopback TSA with a known clock."""
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    config = _ca(tmp_path, b"s3cret-pass")
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    handler = type("Handler", (_TsaHandler,), {"stamper": DummyTimeStamper(
+        tsa_cert=load_cert_from_pemder(str(tmp_path / "tsa.pem")),
+        tsa_key=load_private_key_from_pemder(str(tmp_path / "tsa.key"), passphrase=None),
+        fixed_dt=when,
+    )})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa", config, when
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_time_stamp_authority_makes_pades_b_t(
+    tsa: tuple[str, SigningSettings, dt.datetime], tmp_path: Path
+) -> None:
+    url, config, when = tsa
+    key = bureau_key(tmp_path / "data", config)
+    pdf, placement = _small_pdf()
+    signed = sign_pdf(pdf, key, placement, reason="r", tsa_url=url)
+    report = validate_pdf(signed, key.trust_roots)
+    assert report.genuine and report.timestamped and report.signing_time == when
+    plain = validate_pdf(sign_pdf(pdf, key, placement, reason="r"), key.trust_roots)
+    assert plain.genuine and not plain.timestamped and plain.signing_time != when
+
+
+def test_unreachable_time_stamp_authority_is_a_clear_error(
+    tsa: tuple[str, SigningSettings, dt.datetime], tmp_path: Path
+) -> None:
+    _, config, _ = tsa
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pdf, placement = _small_pdf()
+    with pytest.raises(SigningError, match="时间戳服务"):
+        sign_pdf(pdf, bureau_key(tmp_path / "data", config), placement, reason="r",
+                 tsa_url=f"http://127.0.0.1:{port}/tsa")
