@@ -9,11 +9,12 @@ answers the same shell for ``/`` and the few direct paths people bookmark.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 __all__ = ["STATIC", "mount"]
@@ -24,9 +25,15 @@ STATIC: Final = Path(__file__).resolve().parent / "static"
 _PAGES: Final = ("/", "/login", "/viewer/{drawing_id}")
 
 
-def _shell() -> FileResponse:
-    """The page shell; never cached, so a new release is picked up on the next load."""
-    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+@lru_cache(maxsize=1)
+def _shell_bytes() -> bytes:
+    """The page shell as released (read once: it is the first thing every page load waits for)."""
+    return (STATIC / "index.html").read_bytes()
+
+
+async def _shell() -> HTMLResponse:
+    """The page shell; never cached by the browser, so a new release is picked up at once."""
+    return HTMLResponse(_shell_bytes(), headers={"Cache-Control": "no-cache"})
 
 
 def mount(app: FastAPI) -> None:

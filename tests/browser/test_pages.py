@@ -183,6 +183,63 @@ def test_reviewers_see_each_others_annotations_live(server: Server, browser: Any
     arch.context.close()
 
 
+INK = """() => {
+    const c = document.querySelector(".drawing-canvas");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) n++;
+    return n;
+}"""
+
+
+def _ink_settles(page: Any, want_ink: bool) -> int:
+    """Dark pixels on the drawing canvas once the redrawing has caught up."""
+    for _ in range(100):
+        ink: int = page.evaluate(INK)
+        if (ink > 0) == want_ink:
+            return ink
+        page.wait_for_timeout(100)
+    return ink
+
+
+def test_viewer_draws_measures_picks_sheets_and_toggles_layers(server: Server, browser: Any) -> None:
+    sub = demo_submission(server)
+    page, watch = open_page(browser, server, "applicant")
+    open_viewer(page, server, drawing_of(sub, "architecture"))
+    assert _ink_settles(page, True) > 1000
+    assert page.locator("[data-testid=tool-cloud]").count() == 0  # applicants do not annotate
+
+    whole = page.get_attribute("[data-testid=viewer-stage]", "data-scale")
+    page.select_option("[data-testid=sheet-picker]", index=2)
+    for _ in range(50):
+        if page.get_attribute("[data-testid=viewer-stage]", "data-scale") != whole:
+            break
+        page.wait_for_timeout(100)
+    assert page.get_attribute("[data-testid=viewer-stage]", "data-scale") != whole
+
+    page.click("[data-testid=tool-distance]")
+    box = page.locator(".drawing-overlay").bounding_box()
+    page.mouse.click(box["x"] + 200, box["y"] + 300)
+    page.mouse.dblclick(box["x"] + 500, box["y"] + 300)
+    value = page.locator("[data-testid=measure-value]").inner_text()
+    assert re.fullmatch(r"[\d.]+ (mm|m|km)", value), value
+    page.click("[data-testid=tool-area]")
+    for x, y in ((200, 200), (400, 200), (400, 400)):
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    page.keyboard.press("Enter")
+    area = page.locator("[data-testid=measure-value]").inner_text()
+    assert re.fullmatch(r"[\d.]+ m²", area) and float(area.split()[0]) > 0, area
+    screenshot(page, "13-viewer-measure")
+
+    page.click("[data-testid=tab-layers]")
+    page.click("[data-testid=layer-panel] button:has-text('全部隐藏')")
+    assert _ink_settles(page, False) == 0
+    page.click("[data-testid=layer-panel] button:has-text('全部显示')")
+    assert _ink_settles(page, True) > 1000
+    assert watch.errors == []
+    page.context.close()
+
+
 def test_reviewer_confirms_a_finding_in_the_viewer(server: Server, browser: Any) -> None:
     sub = accepted(server)
     findings = server.api("reviewer-fire", "GET", f"/api/submissions/{sub['id']}/findings").json()
