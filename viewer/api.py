@@ -294,7 +294,10 @@ def _poll(rt: Runtime, stream: _Stream) -> list[tuple[str, dict[str, Any]]]:
             if item is not None:
                 out.append(("change", item))
         sub = s.get(Submission, stream.submission_id)
-        if sub is not None:
+        finished = sub is not None and sub.processing in ("done", "failed")
+        if sub is not None and not (
+            finished and stream.state is not None and stream.state[:2] == (sub.status, sub.processing)
+        ):  # progress only moves while processing runs: no need to count steps afterwards
             done, total = progress(s, sub.id)
             state = (sub.status, sub.processing, done, total)
             if state != stream.state:

@@ -55,9 +55,10 @@ export function when(value, lang) {
   });
 }
 
-/** A number with a fixed number of decimals, or "—". */
+/** A number with at most ``digits`` decimals (whole numbers without), or "—". */
 export function num(value, digits = 2) {
-  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "—";
+  if (typeof value !== "number" || !Number.isFinite(value)) return "—";
+  return Number.isInteger(value) ? String(value) : value.toFixed(digits);
 }
 
 /** A coloured status pill. */
