@@ -34,6 +34,9 @@ __all__ = [
 
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+"""One member: above the largest drawing ingestion accepts (200 MiB), so unpacking a bigger one
+would only fill the disk before the drawing is refused anyway."""
 MAX_ZIP_RATIO = 200
 _NOT_A_ZIP = ("不是文件夹也不是完好的 zip 压缩包", "neither a folder nor an intact zip file")
 # what damaged member data makes zipfile raise while reading (a lying header offset gives
@@ -187,6 +190,11 @@ def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> list[zipfile.Z
     members: list[zipfile.ZipInfo] = []
     for info in infos:
         problem = _name_problem(info) or _kind_problem(info, archive_size)
+        if problem is None and info.file_size > MAX_MEMBER_BYTES:
+            problem = (
+                f"单个文件过大（{info.file_size / 2**20:.0f} MB，上限 {MAX_MEMBER_BYTES // 2**20} MB）",
+                f"member too large ({info.file_size / 2**20:.0f} MB, limit {MAX_MEMBER_BYTES // 2**20} MB)",
+            )
         if problem is not None:
             problems.append((_member_name(info), *problem))
         elif not _is_os_metadata(_member_path(info)):
@@ -221,10 +229,14 @@ def _extract(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tmp: Path, nam
     for info in members:
         target = tmp.joinpath(*_member_path(info).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
+        member = 0
         try:
             with target.open("wb") as dst:
                 for chunk in _inflate(zf, info):
                     written += len(chunk)
+                    member += len(chunk)
+                    if member > MAX_MEMBER_BYTES:
+                        raise _Damaged
                     if written > MAX_ZIP_BYTES:
                         raise PackageError([(name, "解压后体积过大", "too large when unpacked")])
                     dst.write(chunk)

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from review_api.db import Database
 from review_api.settings import Settings, get_settings
 from review_api.storage import StorageError, storage_from_settings
+from review_api.textsafe import clean
 from review_api.workflow import IllegalTransition
 from tasks.stages import Runtime
 
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         admin,
         auth,
         bureau,
+        exports,
         oversight,
         projects,
         review,
@@ -119,7 +123,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
 
     for module in (
-        system, auth, projects, review, rounds, bureau, oversight, supervision, admin
+        system, auth, projects, review, rounds, bureau, exports, oversight, supervision, admin
     ):
         app.include_router(module.router)
     _error_answers(app)
@@ -136,6 +140,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 
 def _error_answers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 with every problem; echoed input is cleaned, since it may be unencodable."""
+        return JSONResponse({"detail": clean(jsonable_encoder(exc.errors()))}, status_code=422)
+
     @app.exception_handler(IllegalTransition)
     async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
         return JSONResponse(

@@ -7,9 +7,24 @@ number of coordinates, so one request cannot make the server hold unbounded data
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+def _storable(value: str) -> str:
+    """Refuse what no database column can keep: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("文本不能包含 NUL 字符 / text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("文本含无效的 Unicode 字符 / text contains invalid Unicode") from None
+    return value
+
+
+SafeText = Annotated[str, AfterValidator(_storable)]
+"""Free text from users: any Unicode a database can store."""
 
 Department = Literal["planning", "architecture", "fire", "civil_defence", "lightning"]
 MAX_TEXT = 5000
@@ -17,8 +32,8 @@ MAX_COORDS = 5000
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    username: SafeText = Field(min_length=1, max_length=80)
+    password: SafeText = Field(min_length=1, max_length=200)
 
 
 class UserOut(BaseModel):
@@ -38,7 +53,7 @@ class LoginOut(BaseModel):
 
 
 class ProjectIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeText = Field(min_length=1, max_length=200)
 
 
 class ProjectOut(BaseModel):
@@ -96,12 +111,12 @@ class SubmissionOut(BaseModel):
 
 class IntakeIn(BaseModel):
     decision: Literal["accept", "return"]
-    note: str = Field("", max_length=MAX_TEXT)
+    note: SafeText = Field("", max_length=MAX_TEXT)
 
 
 class FindingPatch(BaseModel):
     review_status: Literal["confirmed", "dismissed", "open"]
-    reason: str = Field("", max_length=MAX_TEXT)
+    reason: SafeText = Field("", max_length=MAX_TEXT)
 
 
 def _count_coords(value: Any) -> int:
@@ -129,27 +144,27 @@ class Geometry(BaseModel):
 
 class AnnotationIn(BaseModel):
     geometry: Geometry
-    text: str = Field("", max_length=MAX_TEXT)
+    text: SafeText = Field("", max_length=MAX_TEXT)
     kind: Literal["cloud", "rectangle", "arrow", "text", "polyline", "measure"]
     finding_id: int | None = None
     internal: bool = False
-    client_key: str | None = Field(
+    client_key: SafeText | None = Field(
         None, max_length=80, description="Idempotency key: a retried post returns the first one."
     )
 
 
 class AnnotationPatch(BaseModel):
     geometry: Geometry | None = None
-    text: str | None = Field(None, max_length=MAX_TEXT)
+    text: SafeText | None = Field(None, max_length=MAX_TEXT)
     status: Literal["open", "resolved"] | None = None
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: SafeText = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class OpinionItemIn(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: SafeText = Field(min_length=1, max_length=MAX_TEXT)
     finding_id: int | None = None
     annotation_id: int | None = None
 
@@ -162,21 +177,21 @@ class OpinionIn(BaseModel):
 
 class ConsolidatedIn(BaseModel):
     decision: Literal["approve", "revise"]
-    note: str = Field("", max_length=MAX_TEXT)
+    note: SafeText = Field("", max_length=MAX_TEXT)
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
-    real_name: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=10, max_length=200)
+    username: SafeText = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
+    real_name: SafeText = Field(min_length=1, max_length=80)
+    password: SafeText = Field(min_length=10, max_length=200)
     role: Literal["applicant", "reviewer", "bureau", "supervisor", "admin"]
     department: Department | None = None
-    organization: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(None, max_length=200)
+    organization: SafeText = Field(min_length=1, max_length=200)
+    email: SafeText | None = Field(None, max_length=200)
 
 
 class UserPatch(BaseModel):
     active: bool | None = None
     role: Literal["applicant", "reviewer", "bureau", "supervisor", "admin"] | None = None
     department: Department | None = None
-    password: str | None = Field(None, min_length=10, max_length=200)
+    password: SafeText | None = Field(None, min_length=10, max_length=200)

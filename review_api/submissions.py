@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from review_api import workflow
 from review_api.models import Drawing, Submission, User
 from review_api.schemas import SubmissionCreated
+from review_api.textsafe import clean
 from review_api.uploads import StoredPackage
 from tasks.stages import Runtime
 
@@ -52,7 +53,7 @@ def create_submission(
             processing="queued",
             package_key=stored.package_key,
             package_sha256=stored.package_sha256,
-            package_name=name[:255],
+            package_name=clean(name)[:255],
             project_toml=stored.project_toml,
             layers_toml=stored.layers_toml,
             created_by=user.id,

@@ -76,13 +76,16 @@ def allowed_actions(state: str) -> tuple[str, ...]:
     return tuple(a for (st, a) in TRANSITIONS if st == state)
 
 
-def _due(settings: Settings, start: dt.datetime, step: str) -> dt.datetime | None:
+def _due(s: Session, settings: Settings, start: dt.datetime, step: str) -> dt.datetime | None:
+    """The deadline on the working-day calendar as the administrator keeps it."""
+    from review_api.supervision.calendar_store import load_calendar
+
     days = {
         "intake": settings.intake_days,
         "review": settings.review_days,
         "consolidation": settings.consolidation_days,
     }.get(step)
-    return None if days is None else add_working_days(start, days)
+    return None if days is None else add_working_days(start, days, load_calendar(s))
 
 
 def _open(s: Session, settings: Settings, sub: Submission, step: str, dept: str | None) -> None:
@@ -93,9 +96,23 @@ def _open(s: Session, settings: Settings, sub: Submission, step: str, dept: str 
             step=step,
             department=dept,
             started_at=now,
-            due_at=_due(settings, now, step),
+            due_at=_due(s, settings, now, step),
         )
     )
+
+
+def _feed(s: Session, settings: Settings, sub: Submission) -> None:
+    """Put the step starts and ends of this change into the supervision feed at once.
+
+    Called after the audit event, so every transaction takes the audit head before the feed
+    head and two transactions never wait for each other's.
+    """
+    from review_api.supervision.feed import sweep_steps
+    from review_api.supervision.settings import get_supervision_settings
+
+    s.flush()
+    sweep_steps(s, settings, now=utcnow(), submission_id=sub.id,
+                yellow_share=get_supervision_settings().yellow_share)
 
 
 def close_steps(
@@ -120,6 +137,7 @@ def open_intake(s: Session, settings: Settings, sub: Submission, user: User) -> 
         s, user, "submission.submit", "submission", sub.id, submission_id=sub.id,
         after={"status": sub.status, "round": sub.round, "sha256": sub.package_sha256},
     )
+    _feed(s, settings, sub)
 
 
 def transition(
@@ -161,4 +179,5 @@ def transition(
         s, user, f"submission.{action}", "submission", sub.id, submission_id=sub.id,
         before={"status": current}, after={"status": target, "note": note},
     )
+    _feed(s, settings, sub)
     return target

@@ -28,7 +28,7 @@ __all__ = ["app", "configure"]
 
 logger = logging.getLogger(__name__)
 
-app = Celery("lianshen", include=["tasks.pipeline"])
+app = Celery("lianshen", include=["tasks.pipeline", "tasks.supervision"])
 
 
 def configure(celery: Celery, settings: Settings) -> None:
@@ -70,6 +70,10 @@ def configure(celery: Celery, settings: Settings) -> None:
         worker_hijack_root_logger=False,
         timezone="Asia/Shanghai",
         beat_schedule={
+            "raise-step-warnings": {
+                "task": "tasks.supervision.raise_warnings",
+                "schedule": timedelta(seconds=60),
+            },
             "sweep-stalled-pipelines": {
                 "task": "tasks.pipeline.sweep",
                 "schedule": timedelta(seconds=60),

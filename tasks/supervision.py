@@ -47,7 +47,7 @@ def run_once(rt: stages.Runtime, sup: SupervisionSettings, now: dt.datetime) -> 
     return {"feed_events": swept, "warnings": summary, "email": mail}
 
 
-@app.task(name="tasks.supervision.raise_warnings", ignore_result=True)  # type: ignore[untyped-decorator]
+@app.task(name="tasks.supervision.raise_warnings", ignore_result=True)
 def raise_warnings(now: str | None = None) -> dict[str, Any]:
     """Beat entry point; ``now`` (ISO 8601) replays a run as of that time, for operators."""
     at = utcnow() if now is None else dt.datetime.fromisoformat(now).astimezone(dt.UTC)

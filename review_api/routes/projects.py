@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import func, select
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.requests import ClientDisconnect
 
 from review_api import audit, workflow
 from review_api.access import require_role, visible_project, visible_submission
@@ -24,11 +26,12 @@ from review_api.schemas import (
 from review_api.submissions import create_submission, next_round
 from review_api.uploads import (
     PackageRejected,
+    StoredPackage,
     discard,
     store_package,
     temp_upload_dir,
 )
-from tasks.stages import progress
+from tasks.stages import Runtime, progress
 
 router = APIRouter(prefix="/api", tags=["projects 项目与送审"])
 
@@ -82,47 +85,75 @@ def _problems(problems: list[tuple[str, str, str]]) -> list[dict[str, str]]:
     return [{"where": w, "message": zh, "message_en": en} for w, zh, en in problems]
 
 
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["package"],
+                    "properties": {
+                        "package": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "送审包 zip：project.toml 与五个专业文件夹",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/projects/{project_id}/submissions",
     response_model=SubmissionCreated,
     status_code=201,
-    responses={409: {}, 413: {}, 422: {}},
+    responses={409: {}, 413: {}, 422: {}, 507: {}},
+    openapi_extra=UPLOAD_BODY,
 )
 async def submit_package(
-    project_id: int,
-    rt: RuntimeDep,
-    user: CurrentUser,
-    package: Annotated[UploadFile, File(description="送审包 zip：project.toml 与五个专业文件夹")],
+    project_id: int, request: Request, rt: RuntimeDep, user: CurrentUser
 ) -> SubmissionCreated:
-    """Upload the drawing package (zip) of a new round; processing starts at once.
+    """Upload the drawing package (zip, form field ``package``) of a new round; processing
+    starts at once.
 
-    The package is checked before anything is stored; a bad package is answered with 422 and
-    every problem. A project has one round under review at a time: a new round is accepted
-    when the previous one was returned at intake or sent back for revision.
+    The login, the project and the round are checked before the body is read, so nobody can
+    fill the server's disk without being allowed to submit. The package is checked before
+    anything is stored; a bad package is answered with 422 and every problem. A project has one
+    round under review at a time: a new round is accepted when the previous one was returned at
+    intake or sent back for revision.
     """
     require_role(user, "applicant")
     with rt.db.session() as s:
         visible_project(s, user, project_id)
         next_round(s, project_id)  # fail early, before reading the upload
-    folder = temp_upload_dir()
     try:
-        zip_path = folder / "package.zip"
-        sha = await asyncio.to_thread(_copy_upload, package, zip_path)
-        try:
-            stored = await asyncio.to_thread(store_package, zip_path, sha, rt.storage)
-        except PackageRejected as exc:
+        form = await request.form(max_files=1, max_fields=10)
+    except ClientDisconnect:  # the body limit cut the upload off and has answered 413
+        raise HTTPException(400, detail="上传中断 / the upload was interrupted") from None
+    try:
+        package = form.get("package")
+        if not isinstance(package, StarletteUploadFile):
             raise HTTPException(
                 422,
                 detail={
-                    "message": "送审包不符合要求，请按下列问题修改后重新上传 / the package was refused",
-                    "problems": _problems(exc.problems),
+                    "message": "缺少送审包文件 / the package file is missing",
+                    "problems": [
+                        {"where": "package", "message": "请在表单字段 package 中上传 zip 文件",
+                         "message_en": "upload the zip in the form field 'package'"}
+                    ],
                 },
-            ) from None
+            )
+        stored = await _store_upload(rt, package)
+        name = package.filename or "package.zip"
     finally:
-        discard(folder)
+        await form.close()
     try:
         created, drawing_ids = await asyncio.to_thread(
-            create_submission, rt, user, project_id, stored, package.filename or "package.zip"
+            create_submission, rt, user, project_id, stored, name
         )
     except BaseException:
         rt.storage.delete_prefix(stored.prefix)
@@ -133,7 +164,33 @@ async def submit_package(
     return created
 
 
-def _copy_upload(upload: UploadFile, dest: Any) -> str:
+async def _store_upload(rt: Runtime, package: StarletteUploadFile) -> StoredPackage:
+    """Copy the upload to a private folder, check it and store it (422/507 on failure)."""
+    folder = temp_upload_dir()
+    try:
+        zip_path = folder / "package.zip"
+        try:
+            sha = await asyncio.to_thread(_copy_upload, package, zip_path)
+        except OSError as exc:
+            raise HTTPException(
+                507,
+                detail="服务器临时空间不足，请稍后重试 / no temporary space on the server, retry later",
+            ) from exc
+        try:
+            return await asyncio.to_thread(store_package, zip_path, sha, rt.storage)
+        except PackageRejected as exc:
+            raise HTTPException(
+                422,
+                detail={
+                    "message": "送审包不符合要求，请按下列问题修改后重新上传 / the package was refused",
+                    "problems": _problems(exc.problems),
+                },
+            ) from None
+    finally:
+        discard(folder)
+
+
+def _copy_upload(upload: StarletteUploadFile, dest: Any) -> str:
     import hashlib
 
     digest = hashlib.sha256()

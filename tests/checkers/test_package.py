@@ -111,3 +111,21 @@ def test_not_a_package(tmp_path: Path) -> None:
     f.write_text("0\nEOF\n")
     with pytest.raises(PackageError), open_package(f):
         pass
+
+
+def test_member_over_the_member_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member larger than any drawing could be is refused before it is unpacked; the limit
+    is lowered here so the test needs no 256 MB file."""
+    import checkers.package as package_module
+
+    monkeypatch.setattr(package_module, "MAX_MEMBER_BYTES", 1000)
+    zpath = tmp_path / "big.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("fire/plans.dxf", b"0\nSECTION\n" + b"x" * 5000)
+        zf.writestr("project.toml", b"[project]\n")
+    with pytest.raises(PackageError) as err, open_package(zpath):
+        pass
+    assert [p[0] for p in err.value.problems] == ["fire/plans.dxf"]
+    assert "too large" in err.value.problems[0][2]
