@@ -19,7 +19,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from review_api import audit, workflow
-from review_api.access import not_found, require_role, visible_submission
+from review_api.access import require_role, visible_document, visible_submission
 from review_api.deps import CurrentUser, DbSession, RuntimeDep
 from review_api.documents import (
     DocumentContent,
@@ -326,10 +326,7 @@ def list_documents(submission_id: int, user: CurrentUser, s: DbSession) -> list[
 @router.get("/api/documents/{document_id}/pdf", response_class=Response)
 def document_pdf(document_id: int, rt: RuntimeDep, user: CurrentUser, s: DbSession) -> Response:
     """The issued PDF, to the parties of its submission."""
-    doc = s.get(Document, document_id)
-    if doc is None:
-        raise not_found("document")
-    visible_submission(s, user, doc.submission_id)
+    doc, _ = visible_document(s, user, document_id)
     return Response(
         rt.storage.get_bytes(doc.storage_key),
         media_type="application/pdf",
