@@ -8,6 +8,7 @@ Layout::
     audit.json                        the audit events of these rounds, with their chain hashes
     rounds/<n>/drawings/<file>        the drawings as submitted (their SHA-256 as recorded)
     rounds/<n>/documents/<kind>-<code>.pdf   the signed documents
+                                      (a file storage lost has ``"path": null`` in case.json)
     manifest.json                     every other file: path, size, SHA-256
     SHA256SUMS                        the same, for ``sha256sum -c``
 
@@ -22,7 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import IO, Any
 
@@ -47,7 +48,7 @@ from review_api.models import (
     utcnow,
 )
 from review_api.routes.review import annotation_out, finding_out, opinion_out
-from review_api.storage import Storage
+from review_api.storage import ObjectMissing, Storage
 
 __all__ = ["FORMAT", "case_rounds", "write_archive"]
 
@@ -87,10 +88,17 @@ class _Writer:
         self.entries: list[dict[str, Any]] = []
 
     def add(self, name: str, data: bytes) -> str:
-        self.zf.writestr(name, data)
-        self.entries.append(
-            {"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        )
+        return self.add_stream(name, iter((data,)))
+
+    def add_stream(self, name: str, chunks: Iterator[bytes]) -> str:
+        """Copy a stored file in chunks (drawings can be large), hashing what is written."""
+        digest, size = hashlib.sha256(), 0
+        with self.zf.open(name, "w", force_zip64=True) as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        self.entries.append({"path": name, "size": size, "sha256": digest.hexdigest()})
         return name
 
 
@@ -138,6 +146,14 @@ def _audit(s: Session, user: User, rounds: Sequence[Submission]) -> list[dict[st
     return out
 
 
+def _copy(w: _Writer, storage: Storage, name: str, key: str) -> str | None:
+    """A stored file into the archive; None (recorded as missing) when storage lost it."""
+    try:
+        return w.add_stream(name, storage.open_stream(key))
+    except ObjectMissing:
+        return None
+
+
 def _round(
     s: Session, user: User, storage: Storage, sub: Submission, w: _Writer
 ) -> dict[str, Any]:
@@ -145,7 +161,7 @@ def _round(
     folder = f"rounds/{sub.round}"
     drawings = []
     for d in s.scalars(select(Drawing).where(Drawing.submission_id == sub.id).order_by(Drawing.file)):
-        path = w.add(_safe_path(folder, "drawings", d.file), storage.get_bytes(d.storage_key))
+        path = _copy(w, storage, _safe_path(folder, "drawings", d.file), d.storage_key)
         drawings.append({"id": d.id, "discipline": d.discipline, "file": d.file,
                          "recorded_sha256": d.sha256, "size": d.size, "status": d.status,
                          "error": d.error, "path": path})
@@ -153,8 +169,9 @@ def _round(
     for doc in s.scalars(
         select(Document).where(Document.submission_id == sub.id).order_by(Document.id)
     ):
-        path = w.add(_safe_path(folder, "documents", f"{doc.kind}-{doc.verification_code}.pdf"),
-                     storage.get_bytes(doc.storage_key))
+        path = _copy(w, storage, _safe_path(
+            folder, "documents", f"{doc.kind}-{doc.verification_code}.pdf"
+        ), doc.storage_key)
         documents.append({"id": doc.id, "kind": doc.kind, "decision": doc.decision,
                           "verification_code": doc.verification_code, "sha256": doc.sha256,
                           "issued_at": doc.issued_at, "signer": doc.signer, "path": path})
