@@ -231,10 +231,16 @@ def browser(server: Server) -> Iterator[Any]:
 
 @dataclass
 class Watch:
-    """What a page did that it must not: dialogs, uncaught errors, failed requests."""
+    """What a page did that it must not: dialogs, uncaught errors, console errors (which include
+    every request the server answered with an error status)."""
 
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.dialogs or self.errors or self.console)
 
 
 def open_page(browser: Any, server: Server, username: str | None) -> tuple[Any, Watch]:
@@ -250,6 +256,10 @@ def open_page(browser: Any, server: Server, username: str | None) -> tuple[Any, 
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: watch.console.append(f"{msg.text} {msg.location}") if msg.type == "error" else None,
+    )
     page.goto(f"{server.base}/#/login")
     if username is not None:
         page.fill("[data-testid=login-username]", username)

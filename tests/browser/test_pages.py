@@ -123,7 +123,7 @@ def test_applicant_uploads_a_package_and_watches_it_finish(
     page.wait_for_selector("[data-testid=drawing-fire]")
     page.wait_for_selector("[data-testid=finding-row]")
     screenshot(page, "03-applicant-submission")
-    assert watch.errors == [] and watch.dialogs == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -139,7 +139,7 @@ def test_bureau_accepts_the_demo_package_at_intake(server: Server, browser: Any)
     page.click("[data-testid=intake-accept]")
     page.wait_for_selector("[data-testid=submission-status]:has-text('联审中')")
     assert demo_submission(server)["status"] == "in_review"
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -178,7 +178,7 @@ def test_reviewers_see_each_others_annotations_live(server: Server, browser: Any
     fire.locator("[data-testid=annotation-item]", has_text="疏散楼梯间前室面积不足").click()
     screenshot(fire, "05-viewer-reviewer-fire")
     screenshot(arch, "06-viewer-reviewer-architecture")
-    assert fire_watch.errors == [] and arch_watch.errors == []
+    assert fire_watch.clean and arch_watch.clean, (fire_watch, arch_watch)
     fire.context.close()
     arch.context.close()
 
@@ -236,7 +236,7 @@ def test_viewer_draws_measures_picks_sheets_and_toggles_layers(server: Server, b
     assert _ink_settles(page, False) == 0
     page.click("[data-testid=layer-panel] button:has-text('全部显示')")
     assert _ink_settles(page, True) > 1000
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -257,7 +257,7 @@ def test_reviewer_confirms_a_finding_in_the_viewer(server: Server, browser: Any)
     page.click("[data-testid=tab-layers]")
     page.wait_for_selector("[data-testid=layer-group]")
     screenshot(page, "07-viewer-finding-confirmed")
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -342,7 +342,7 @@ def test_markup_in_a_drawing_is_shown_as_text_and_runs_nothing(
     page.wait_for_timeout(800)
     screenshot(page, "08-viewer-hostile-names")
     assert watch.dialogs == [], watch.dialogs
-    assert watch.errors == [], watch.errors
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -362,7 +362,7 @@ def test_opinions_and_the_consolidated_opinion(server: Server, browser: Any) -> 
         screenshot(page, "09-reviewer-opinion-form")
         page.click("[data-testid=opinion-submit]")
         page.wait_for_selector("[data-testid=opinion-planning]")
-        assert watch.errors == []
+        assert watch.clean, watch
         page.context.close()
         for dept in DEPARTMENTS:
             if dept == "planning":
@@ -392,7 +392,7 @@ def test_opinions_and_the_consolidated_opinion(server: Server, browser: Any) -> 
         page.locator("[data-testid=consolidation-result] [data-testid=pdf-download]").click()
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -405,7 +405,7 @@ def test_supervisor_sees_the_lights_and_verifies_the_audit_trail(server: Server,
     result.wait_for()
     assert "完整" in result.inner_text()
     screenshot(page, "11-supervisor-overview")
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 
@@ -414,7 +414,7 @@ def test_reviewer_queue_lists_deadlines(server: Server, browser: Any) -> None:
     page, watch = open_page(browser, server, "reviewer-lightning")
     page.wait_for_selector("[data-testid=queue-row]")
     screenshot(page, "12-reviewer-queue")
-    assert watch.errors == []
+    assert watch.clean, watch
     page.context.close()
 
 

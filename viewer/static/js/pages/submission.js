@@ -217,6 +217,7 @@ function annotationsSection(user, sub, annotations, reload) {
                 h("span", null, " · ", a.author, " · ", tv("kind", a.kind)),
                 h("span", { class: "muted small" }, " ", when(a.created_at, currentLang())),
                 pill(tv("astatus", a.status), a.status === "resolved" ? "ok" : "wait"),
+                a.internal ? pill(t("annotation.internal_short"), "info") : null,
                 h("a", { href: `#/drawings/${a.drawing_id}/annotation/${a.id}`, class: "small" }, t("finding.locate")),
               ),
               h("div", { class: "annotation-text" }, a.text || "—"),

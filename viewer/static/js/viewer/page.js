@@ -399,7 +399,7 @@ class Viewer {
               h(
                 "li",
                 { class: sel && sel.id === a.id ? "item selected" : "item", "data-testid": "annotation-item", "data-id": String(a.id), onclick: () => this.select("annotation", a.id, true) },
-                h("div", { class: "item-head" }, h("span", { class: `swatch dept-bg-${a.department}` }), h("strong", null, tv("dept", a.department)), h("span", { class: "muted small" }, a.author, " · ", tv("kind", a.kind)), pill(tv("astatus", a.status), a.status === "resolved" ? "ok" : "wait")),
+                h("div", { class: "item-head" }, h("span", { class: `swatch dept-bg-${a.department}` }), h("strong", null, tv("dept", a.department)), h("span", { class: "muted small" }, a.author, " · ", tv("kind", a.kind)), pill(tv("astatus", a.status), a.status === "resolved" ? "ok" : "wait"), a.internal ? pill(t("annotation.internal_short"), "info") : null),
                 h("div", { class: "item-text" }, a.text || "—"),
                 a.replies.length ? h("div", { class: "muted small" }, t("annotation.replies", { n: a.replies.length })) : null,
               ),
