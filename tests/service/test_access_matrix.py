@@ -330,12 +330,6 @@ CALLS: tuple[Call, ...] = (
 
 _OVERFLOW = "sends any id to the database: 503 on PostgreSQL past 2**31, 500 on SQLite past 2**63"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("document-pdf", "hidden"): (
-        "routes/bureau.py document_pdf answers 'submission not found' for another party's "
-        "document but 'document not found' for a missing one; use access.visible_document"
-    ),
-    ("document-pdf", "impossible"): f"routes/bureau.py document_pdf {_OVERFLOW}; "
-    "use access.visible_document",
     ("decide-carried-item", "hidden"): (
         "routes/rounds.py decide_carried answers 'submission not found' for another party's "
         "item but 'item not found' for a missing one; raise not_found('item') for both"
