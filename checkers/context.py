@@ -114,28 +114,36 @@ class CheckContext:
             return list(cached)
         wanted = frozenset(kinds) if kinds is not None else None
         out: list[Item] = []
-        for drawing, obj in self._grouped(Discipline(discipline)).get(group, ()):
-            if closed is not None and obj.closed != closed:
-                continue
-            is_text = obj.kind in TEXT_KINDS
-            if texts is not None and is_text != texts:
-                continue
-            if wanted is not None and obj.kind not in wanted:
-                continue
-            out.append(Item(drawing, obj))
+        for drawing, objects in self._grouped(Discipline(discipline)).get(group, ()):
+            for obj in objects:
+                if closed is not None and obj.closed != closed:
+                    continue
+                is_text = obj.kind in TEXT_KINDS
+                if texts is not None and is_text != texts:
+                    continue
+                if wanted is not None and obj.kind not in wanted:
+                    continue
+                out.append(Item(drawing, obj))
         self._cache[key] = tuple(out)
         return out
 
-    def _grouped(self, discipline: Discipline) -> dict[str, list[tuple[Drawing, SemanticObject]]]:
-        """The objects of a discipline's drawings by group, in drawing order: one pass over
-        every object serves all ``items`` queries, which then scan their group only."""
+    def _grouped(
+        self, discipline: Discipline
+    ) -> dict[str, list[tuple[Drawing, list[SemanticObject]]]]:
+        """The objects of a discipline's drawings by group and drawing, in drawing order: one
+        pass over every object serves all ``items`` queries, which then scan their group only.
+        One list per group and drawing, not one entry per object, so the index adds next to
+        nothing for the garbage collector to walk."""
         key = ("grouped", discipline)
-        grouped: dict[str, list[tuple[Drawing, SemanticObject]]] | None = self._cache.get(key)
+        grouped: dict[str, list[tuple[Drawing, list[SemanticObject]]]] | None = self._cache.get(key)
         if grouped is None:
             grouped = {}
             for drawing in self.of(discipline):
+                mine: dict[str, list[SemanticObject]] = {}
                 for obj in drawing.model.objects:
-                    grouped.setdefault(obj.group, []).append((drawing, obj))
+                    mine.setdefault(obj.group, []).append(obj)
+                for group, objects in mine.items():
+                    grouped.setdefault(group, []).append((drawing, objects))
             self._cache[key] = grouped
         return grouped
 

@@ -1,21 +1,21 @@
 """FIRE-013: the distance from any point of a room (or a dwelling) to its evacuation door.
 
 Inside a room people walk around walls, not through them, so in an L-shaped room or a dwelling
-of several rooms the distance is a shortest path inside the space: a visibility graph over
-the polygon's reflex corners, solved with Dijkstra.
+of several rooms the distance is a shortest path inside the space (see ``paths``). Here the
+rooms are joined into dwellings, the doors found, and every room and dwelling of the package
+measured in one pass.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.geometry.polygon import orient
 from shapely.ops import nearest_points
 
 from checkers.context import CheckContext, Item
@@ -36,6 +36,7 @@ from .common import (
 )
 from .distances import evacuation_limits
 from .exits import exit_doors
+from .paths import Farthest, candidates, farthest_point, farthest_points
 
 __all__ = ["farthest_point", "room_too_deep"]
 
@@ -45,204 +46,6 @@ CONNECTOR_M = 0.35  # half the width of the passage drawn through a wall at a do
 BRIDGE_M = 0.4  # walls up to this thick are crossed when looking for doorless openings
 MIN_OPENING_M2 = 0.1
 SHAFT = "井"
-TIE_M = 1e-9  # candidates this close to the farthest estimate are measured exactly
-
-
-def _reflex(poly: Polygon) -> list[tuple[float, float]]:
-    """Corners where the interior angle exceeds 180° (the only turning points of paths)."""
-    out: list[tuple[float, float]] = []
-    p = orient(poly, 1.0)
-    for ring, sign in [(p.exterior, 1.0)] + [(r, 1.0) for r in p.interiors]:
-        xy = np.asarray(ring.coords)[:-1]
-        n = len(xy)
-        for k in range(n):
-            a, b, c = xy[k - 1], xy[k], xy[(k + 1) % n]
-            cross = (b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0])
-            if sign * cross < -1e-9:
-                out.append((float(b[0]), float(b[1])))
-    return out
-
-
-def _grid(poly: BaseGeometry, step: float) -> np.ndarray:
-    """Centres of a ``step`` grid over the bounds that lie inside the polygon, as (n, 2)."""
-    minx, miny, maxx, maxy = poly.bounds
-    xs = np.arange(minx + step / 2, maxx, step)
-    ys = np.arange(miny + step / 2, maxy, step)
-    if xs.size == 0 or ys.size == 0:
-        return np.empty((0, 2))
-    mx, my = np.meshgrid(xs, ys)
-    gx, gy = mx.ravel(), my.ravel()
-    inside = shapely.contains_xy(poly, gx, gy)
-    return np.column_stack([gx[inside], gy[inside]])
-
-
-def _bisector_points(poly: Polygon, sources: Sequence[tuple[float, float]]) -> np.ndarray:
-    """Points of the boundary equidistant from two sources, as (n, 2)."""
-    pts: list[tuple[float, float]] = []
-    minx, miny, maxx, maxy = poly.bounds
-    reach = math.hypot(maxx - minx, maxy - miny) + 1.0
-    for k, (ax, ay) in enumerate(sources):
-        for bx, by in sources[k + 1 :]:
-            dx, dy = bx - ax, by - ay
-            norm = math.hypot(dx, dy)
-            if norm < 1e-9:
-                continue
-            mx, my = (ax + bx) / 2, (ay + by) / 2
-            ux, uy = -dy / norm, dx / norm
-            bisector = LineString(
-                [(mx - reach * ux, my - reach * uy), (mx + reach * ux, my + reach * uy)]
-            )
-            cut = bisector.intersection(poly.exterior)
-            pts += [
-                (float(p.x), float(p.y)) for p in shapely.get_parts(cut) if p.geom_type == "Point"
-            ]
-    return np.asarray(pts, dtype=float).reshape(-1, 2)
-
-
-def _candidates(poly: Polygon, sources: Sequence[tuple[float, float]], step: float) -> np.ndarray:
-    """Points where the farthest distance can lie, as (n, 2): the vertices, the boundary every
-    ``step``, a grid inside, and the points of the boundary equidistant from two sources
-    (where the distance to the nearer source peaks)."""
-    dense = shapely.segmentize(poly.exterior, step)
-    return np.concatenate(
-        [
-            np.asarray(poly.exterior.coords)[:-1, :2],
-            _grid(poly, step),
-            np.asarray(dense.coords)[:-1, :2],
-            _bisector_points(poly, sources),
-        ]
-    )
-
-
-def _inside(room: BaseGeometry, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether each segment ``a[i]`` → ``b[i]`` lies in ``room`` (one vectorised predicate)."""
-    if len(a) == 0:
-        return np.zeros(0, dtype=bool)
-    return np.asarray(shapely.covers(room, shapely.linestrings(np.stack([a, b], axis=1))))
-
-
-def _nearest_seen(
-    room: BaseGeometry, targets: np.ndarray, ends: np.ndarray, lengths: np.ndarray
-) -> np.ndarray:
-    """Per target, the least of ``lengths[t, k]`` over the nodes ``k`` it sees (inf if none).
-
-    Nodes are tried in order of length, all targets at once, and a target stops at the first
-    node it sees: that one gives its least length. Most targets see their best node, so this
-    tests about one segment per target instead of one per node. When the room covers the
-    convex hull of all the points, every segment between two of them lies in the room and
-    nothing is tested (convex rooms).
-    """
-    every = np.concatenate([targets, ends])
-    if room.covers(shapely.multipoints(every).convex_hull):
-        return np.asarray(lengths.min(axis=1))
-    order = np.argsort(lengths, axis=1, kind="stable")
-    least = np.full(len(targets), np.inf)
-    pending = np.arange(len(targets))
-    for rank in range(lengths.shape[1]):
-        if pending.size == 0:
-            break
-        k = order[pending, rank]
-        ok = _inside(room, targets[pending], ends[k])
-        least[pending[ok]] = lengths[pending[ok], k[ok]]
-        pending = pending[~ok]
-    return least
-
-
-def _sight(room: BaseGeometry, targets: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``seen[t, k]``: whether target ``t`` sees node ``k`` along a straight line in ``room``."""
-    tt = np.repeat(np.arange(len(targets)), len(ends))
-    kk = np.tile(np.arange(len(ends)), len(targets))
-    return _inside(room, targets[tt], ends[kk]).reshape(len(targets), len(ends))
-
-
-def _node_distances(
-    room: BaseGeometry, nodes: list[tuple[float, float]], n_src: int
-) -> tuple[list[float], list[int]]:
-    """Dijkstra over the visibility graph of the sources (the first ``n_src`` nodes) and the
-    reflex corners: each node's path length to its nearest source, and that source."""
-    dist = [0.0] * n_src + [math.inf] * (len(nodes) - n_src)
-    origin = list(range(n_src)) + [-1] * (len(nodes) - n_src)
-    if len(nodes) == n_src:
-        return dist, origin
-    xy = np.asarray(nodes)
-    ii, jj = np.triu_indices(len(nodes), k=1)
-    seen = _inside(room, xy[ii], xy[jj])
-    adj: dict[int, list[tuple[int, float]]] = {}
-    for i, j, ok in zip(ii.tolist(), jj.tolist(), seen.tolist(), strict=True):
-        if ok:
-            w = math.dist(nodes[i], nodes[j])
-            adj.setdefault(i, []).append((j, w))
-            adj.setdefault(j, []).append((i, w))
-    heap = [(0.0, k) for k in range(n_src)]
-    while heap:
-        d, u = heapq.heappop(heap)
-        if d > dist[u]:
-            continue
-        for v, w in adj.get(u, []):
-            if d + w < dist[v]:
-                dist[v] = d + w
-                origin[v] = origin[u]
-                heapq.heappush(heap, (d + w, v))
-    return dist, origin
-
-
-def _walk(
-    target: tuple[float, float],
-    nodes: list[tuple[float, float]],
-    reach: list[int],
-    seen: list[bool],
-    dist: list[float],
-    origin: list[int],
-) -> tuple[float, int]:
-    """A target's path length (through the first node seen giving the least) and its source."""
-    total, via = math.inf, -1
-    for k, ok in zip(reach, seen, strict=True):
-        if ok:
-            d = dist[k] + math.dist(target, nodes[k])
-            if d < total:
-                total, via = d, origin[k]
-    return total, via
-
-
-def farthest_point(
-    poly: Polygon, sources: Sequence[tuple[float, float]], step: float = 0.5
-) -> tuple[float, tuple[float, float] | None, tuple[float, float] | None]:
-    """Largest shortest-path distance inside ``poly`` from any point to the nearest source.
-
-    Returns the distance, the farthest point and the source it walks to. Candidate points are
-    the polygon's vertices and a grid of ``step`` metres; paths bend only at reflex corners.
-
-    Path lengths of all candidates are estimated at once with numpy (``_nearest_seen``); only
-    the candidates within ``TIE_M`` of the largest are walked again one by one with
-    ``math.dist`` over every node they see, so the distance, the point and the tie-breaking
-    (first candidate, first node) are exactly those of a walk over all candidates.
-    """
-    room = poly.buffer(1e-6, join_style="mitre")
-    shapely.prepare(room)
-    nodes: list[tuple[float, float]] = [(float(x), float(y)) for x, y in sources]
-    nodes += _reflex(poly)
-    n_src = len(sources)
-    if not n_src:
-        return 0.0, None, None
-    dist, origin = _node_distances(room, nodes, n_src)
-    targets = _candidates(poly, sources, step)
-    reach = [k for k in range(len(nodes)) if math.isfinite(dist[k])]
-    ends = np.asarray([nodes[k] for k in reach])
-    legs = np.hypot(targets[:, None, 0] - ends[None, :, 0], targets[:, None, 1] - ends[None, :, 1])
-    approx = _nearest_seen(room, targets, ends, legs + np.asarray([dist[k] for k in reach]))
-    finite = np.isfinite(approx)
-    if not finite.any():
-        return 0.0, None, None
-    top = float(approx[finite].max())
-    near = np.flatnonzero(finite & (approx >= top - TIE_M))
-    seen = _sight(room, targets[near], ends)
-    best, best_pt, best_src = -math.inf, None, None
-    for t, row in zip(near.tolist(), seen.tolist(), strict=True):
-        point = (float(targets[t, 0]), float(targets[t, 1]))
-        total, via = _walk(point, nodes, reach, row, dist, origin)
-        if total > best:
-            best, best_pt, best_src = total, point, nodes[via]
-    return best, best_pt, best_src
 
 
 def _source(door: Door, poly: BaseGeometry) -> tuple[float, float]:
@@ -292,13 +95,16 @@ def _dwellings(
         left, right = tree.query(
             [r.geometry for r, _ in private], predicate="dwithin", distance=2 * BRIDGE_M
         )
-        for a, b in zip(left.tolist(), right.tolist(), strict=True):
-            ra, rb = private[a][0], private[b][0]
-            if a >= b or ra.drawing is not rb.drawing or ra.obj.sheet != rb.obj.sheet:
-                continue
+        pairs = [
+            (private[a][0], private[b][0])
+            for a, b in zip(left.tolist(), right.tolist(), strict=True)
+            if a < b
+            and private[a][0].drawing is private[b][0].drawing
+            and private[a][0].obj.sheet == private[b][0].obj.sheet
+        ]
+        for (ra, rb), gap in zip(pairs, _openings_between(pairs, solid), strict=True):
             if id(ra) not in rooms and id(rb) not in rooms:
                 continue
-            gap = _opening_between(ra, rb, solid.get((ra.drawing.file, ra.obj.sheet)))
             if gap is not None:
                 rooms[id(ra)], rooms[id(rb)] = ra, rb
                 parent[find(id(ra))] = find(id(rb))
@@ -332,20 +138,44 @@ class _Solid:
         self.parts = np.asarray(list(parts), dtype=object)
         self.tree = shapely.STRtree(self.parts)
 
-    def near(self, area: BaseGeometry) -> BaseGeometry:
-        """The union of the parts that meet ``area``."""
-        return shapely.union_all(self.parts[self.tree.query(area)])
+    def near(self, areas: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+        """For each area, the union of the parts whose bounds meet it (one tree query)."""
+        a_idx, p_idx = self.tree.query(np.asarray(areas, dtype=object))
+        hits: dict[int, list[int]] = defaultdict(list)
+        for a, p in zip(a_idx.tolist(), p_idx.tolist(), strict=True):
+            hits[a].append(p)
+        return [shapely.union_all(self.parts[hits.get(k, [])]) for k in range(len(areas))]
 
 
-def _opening_between(a: Item, b: Item, solid: _Solid | None) -> BaseGeometry | None:
-    """The doorless opening (门洞) in the wall between two rooms, if there is one: the space
-    within ``BRIDGE_M`` of both rooms that is neither wall nor any room."""
-    if solid is None:
-        return None
-    strip = a.geometry.buffer(BRIDGE_M).intersection(b.geometry.buffer(BRIDGE_M))
-    free = strip.difference(solid.near(strip))
-    parts = [g for g in shapely.get_parts(free) if g.area >= MIN_OPENING_M2]
-    return max(parts, key=lambda g: g.area) if parts else None
+def _openings_between(
+    pairs: Sequence[tuple[Item, Item]], solid: dict[tuple[str, int | None], _Solid]
+) -> list[BaseGeometry | None]:
+    """For each pair of rooms of one sheet, the doorless opening (门洞) in the wall between
+    them, if there is one: the largest piece of at least ``MIN_OPENING_M2`` of the space
+    within ``BRIDGE_M`` of both rooms that is neither wall nor any room.
+
+    The rooms are buffered once each and the pairs of a sheet meet its solid in one query,
+    so only the union of the parts near each pair is built one by one.
+    """
+    out: list[BaseGeometry | None] = [None] * len(pairs)
+    by_sheet: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    for k, (a, _) in enumerate(pairs):
+        if (a.drawing.file, a.obj.sheet) in solid:
+            by_sheet[(a.drawing.file, a.obj.sheet)].append(k)
+    involved = {id(r): r for k in range(len(pairs)) for r in pairs[k]}
+    halos = shapely.buffer([r.geometry for r in involved.values()], BRIDGE_M)
+    halo = dict(zip(involved, halos, strict=True))
+    for key, ks in by_sheet.items():
+        strips = shapely.intersection(
+            [halo[id(pairs[k][0])] for k in ks], [halo[id(pairs[k][1])] for k in ks]
+        )
+        free = shapely.difference(strips, solid[key].near(strips))
+        parts, owner = shapely.get_parts(free, return_index=True)
+        best = dict.fromkeys(range(len(ks)), 0.0)
+        for part, o, area in zip(parts, owner.tolist(), shapely.area(parts).tolist(), strict=True):
+            if area >= MIN_OPENING_M2 and (out[ks[o]] is None or area > best[o]):
+                out[ks[o]], best[o] = part, area
+    return out
 
 
 @rule(
@@ -394,7 +224,6 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
     ]
     dwelling_ids = {id(d) for d in dwelling_doors}
     other_doors = [d for d in all_doors if id(d) not in dwelling_ids]
-    measured = 0
     _, dead, row = evacuation_limits(f.use, high_rise, grade)
     dwelling_rooms = [
         (r, n)
@@ -407,6 +236,46 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
     for key, items in by_sheet([r for r, _ in dwelling_rooms]).items():
         solid_parts.setdefault(key, []).extend(i.geometry for i in items)
     solid = {key: _Solid(geoms) for key, geoms in solid_parts.items()}
+    limit = round(dead * factor, 3)
+    spaces = [
+        _Space(entrances, "户内", "the dwelling", src, poly, limit, row)
+        for entrances, src, poly in _dwelling_spaces(dwelling_doors, dwelling_rooms, solid)
+    ]
+    measured = len(spaces)
+    yield from _findings(ctx, spaces, factor)
+    spaces = list(_room_spaces(ctx, f.use, high_rise, grade, factor, all_doors, other_doors))
+    measured += len(spaces)
+    yield from _findings(ctx, spaces, factor)
+    if measured == 0:
+        raise NotChecked(
+            "未识别出带疏散门的房间或住宅（A-AREA 房间与 A-DOOR 门）",
+            "no rooms or dwellings with an evacuation door found (A-AREA rooms and A-DOOR)",
+        )
+
+
+@dataclass
+class _Space:
+    """A room or dwelling to measure: its evacuation doors and the points where they meet
+    it (``src``), its polygon, the limit and table row, and, for halls, the straight-line
+    result measured already."""
+
+    doors: list[Door]
+    zh_name: str
+    en_name: str
+    src: list[tuple[float, float]]
+    poly: Polygon
+    limit: float
+    row: str
+    result: Farthest | None = None
+
+
+def _dwelling_spaces(
+    dwelling_doors: list[Door],
+    dwelling_rooms: list[tuple[Item, str]],
+    solid: dict[tuple[str, int | None], _Solid],
+) -> Iterator[tuple[list[Door], list[tuple[float, float]], Polygon]]:
+    """Each dwelling with an entrance: its entrance doors, where they meet it, and the largest
+    part of its rooms joined through the internal door openings and doorless openings."""
     for members, inner, entrances, gaps in _dwellings(dwelling_doors, dwelling_rooms, solid):
         if not entrances:
             continue
@@ -417,15 +286,21 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
         )
         space = shapely.union_all(parts)
         src = [_source(d, space) for d in entrances]
-        poly = max(shapely.get_parts(space), key=lambda g: g.area)
-        measured += 1
-        limit = round(dead * factor, 3)
-        dist, far, to = farthest_point(poly, src)
-        if dist > limit + 1e-6 and far is not None and to is not None:
-            door = entrances[src.index(to)] if to in src else entrances[0]
-            yield _finding(
-                ctx, door.item, "户内", "the dwelling", dist, limit, far, to, row, factor
-            )
+        yield entrances, src, max(shapely.get_parts(space), key=lambda g: g.area)
+
+
+def _room_spaces(
+    ctx: CheckContext,
+    use: str | None,
+    high_rise: bool,
+    grade: int,
+    factor: float,
+    all_doors: list[Door],
+    other_doors: list[Door],
+) -> Iterator[_Space]:
+    """Each room of the other storeys with its evacuation doors (onto a common space, or
+    safe exits); halls with two or more doors in grade 1/2 buildings measured already, by
+    straight lines to the nearest door."""
     by_room: dict[int, tuple[Item, str, list[Door]]] = {}
     exit_ids = {id(all_doors[k]) for k in exit_doors(ctx, all_doors)}
     for d in other_doors:
@@ -439,30 +314,32 @@ def room_too_deep(ctx: CheckContext) -> Iterator[Violation]:
         if poly.geom_type != "Polygon":
             continue
         src = [_source(d, poly) for d in ds]
-        measured += 1
         hall = any(h in name for h in HALL_NAMES) and len(ds) >= 2 and grade in (1, 2)
-        use = f.use if not is_basement(room.floor) else "basement"
-        _, dead, row = evacuation_limits(use, high_rise, grade, "病房" in name)
-        if hall:
-            limit = round(HALL_LIMIT_M * factor, 3)
-            row = "观众厅、展览厅、多功能厅、餐厅、营业厅 / halls with two or more exits"
-            pts = _candidates(poly, src, 0.5)
-            arr = shapely.points(pts)
-            d_all = np.stack([shapely.distance(arr, Point(s)) for s in src], axis=1)
-            k = int(np.argmax(d_all.min(axis=1)))
-            far = (float(pts[k, 0]), float(pts[k, 1]))
-            dist, to = float(d_all[k].min()), src[int(np.argmin(d_all[k]))]
-        else:
-            limit = round(dead * factor, 3)
-            dist, far, to = farthest_point(poly, src)
-        if dist > limit + 1e-6 and far is not None and to is not None:
-            door = ds[src.index(to)] if to in src else ds[0]
-            yield _finding(ctx, door.item, name, name, dist, limit, far, to, row, factor)
-    if measured == 0:
-        raise NotChecked(
-            "未识别出带疏散门的房间或住宅（A-AREA 房间与 A-DOOR 门）",
-            "no rooms or dwellings with an evacuation door found (A-AREA rooms and A-DOOR)",
-        )
+        room_use = use if not is_basement(room.floor) else "basement"
+        _, dead, row = evacuation_limits(room_use, high_rise, grade, "病房" in name)
+        if not hall:
+            yield _Space(ds, name, name, src, poly, round(dead * factor, 3), row)
+            continue
+        row = "观众厅、展览厅、多功能厅、餐厅、营业厅 / halls with two or more exits"
+        pts = candidates([poly], [src], 0.5)[0]
+        arr = shapely.points(pts)
+        d_all = np.stack([shapely.distance(arr, Point(s)) for s in src], axis=1)
+        k = int(np.argmax(d_all.min(axis=1)))
+        far = (float(pts[k, 0]), float(pts[k, 1]))
+        result = (float(d_all[k].min()), far, src[int(np.argmin(d_all[k]))])
+        yield _Space(ds, name, name, src, poly, round(HALL_LIMIT_M * factor, 3), row, result)
+
+
+def _findings(ctx: CheckContext, spaces: list[_Space], factor: float) -> Iterator[Violation]:
+    """Measure the spaces not measured yet (all at once) and report those beyond the limit."""
+    walked = iter(farthest_points([(s.poly, s.src) for s in spaces if s.result is None]))
+    for s in spaces:
+        dist, far, to = s.result if s.result is not None else next(walked)
+        if dist > s.limit + 1e-6 and far is not None and to is not None:
+            door = s.doors[s.src.index(to)] if to in s.src else s.doors[0]
+            yield _finding(
+                ctx, door.item, s.zh_name, s.en_name, dist, s.limit, far, to, s.row, factor
+            )
 
 
 def _finding(

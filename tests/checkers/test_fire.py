@@ -20,6 +20,7 @@ from checkers.context import CheckContext
 from checkers.engine import CheckResult, run
 from checkers.fire import CODES
 from checkers.fire.geometry import fits_rectangle, narrowest_width, perimeter_cover
+from checkers.fire.paths import farthest_points
 from checkers.fire.rooms import farthest_point
 from checkers.registry import REGISTRY
 from checkers.testing import ObjSpec, make_context, obj, rectangle
@@ -921,6 +922,21 @@ def test_room_distance_ties_and_unseen_sources(
     dist, far, to = farthest_point(poly, sources)
     assert (far, to) == expected[1:]
     assert dist == pytest.approx(expected[0], abs=1e-12)
+
+
+def test_rooms_measured_together_as_one_by_one() -> None:
+    """One batch over rooms of every kind (convex, bent, with a hole, without a source) gives
+    what each room gives alone."""
+    ell = shapely.Polygon([(0, 0), (10, 0), (10, 10), (8, 10), (8, 2), (0, 2)])
+    holed = shapely.box(0, 0, 12, 8).difference(shapely.box(4, 3, 8, 5))
+    cases = [
+        (shapely.box(0, 0, 10, 4), [(5.0, 0.0)]),
+        (ell, [(0.0, 1.0)]),
+        (holed, [(0.0, 4.0), (12.0, 1.0)]),
+        (ell, []),
+        (shapely.box(0, 0, 10, 4), [(0.0, 2.0), (10.0, 2.0)]),
+    ]
+    assert farthest_points(cases) == [farthest_point(p, s) for p, s in cases]
 
 
 def test_dwelling_rooms_joined_by_a_doorless_opening() -> None:
