@@ -45,8 +45,22 @@ def start_embedded_worker(concurrency: int = 2) -> subprocess.Popen[bytes]:
     return subprocess.Popen(argv, start_new_session=True)
 
 
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM end this process through ``SystemExit``, so ``finally`` blocks run.
+
+    uvicorn stops gracefully on SIGTERM and then raises the signal again for the handler that
+    was there before it. With Python's default handler the process would end on the spot,
+    leaving the embedded worker (in a session of its own) running without its server.
+    """
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def serve(host: str, port: int, demo: bool, worker_processes: int) -> int:
-    """Run the platform until interrupted."""
+    """Run the platform until interrupted (Ctrl-C or SIGTERM stop the embedded worker too)."""
     import uvicorn
 
     from review_api.app import create_app
@@ -65,8 +79,11 @@ def serve(host: str, port: int, demo: bool, worker_processes: int) -> int:
             from tasks.pipeline import enqueue_submission
 
             enqueue_submission(ids)
-    child = start_embedded_worker(worker_processes) if settings.embedded else None
+    _exit_on_sigterm()
+    child = None
     try:
+        if settings.embedded:
+            child = start_embedded_worker(worker_processes)
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         if child is not None and child.poll() is None:

@@ -10,7 +10,12 @@ eager run finds, each finding once.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -27,8 +32,15 @@ from tests.service.faultkit import (
     signatures,
     stack,
 )
-from tests.service.harness import Platform, fresh_postgres, make_platform, package_zip
-from tests.service.s3server import S3Server, s3_server, unique_bucket  # noqa: F401
+from tests.service.harness import (
+    ROOT,
+    Platform,
+    fresh_postgres,
+    make_platform,
+    package_zip,
+    wait_for,
+)
+from tests.service.s3server import S3Server, free_port, s3_server, unique_bucket  # noqa: F401
 from tests.service.test_workflow_embedded import run_full_review
 
 SAMPLE = "residential_tower_violations"
@@ -104,3 +116,54 @@ def test_whole_workflow_with_workers(
     assert supervisor("get", "/api/audit/verify").json()["valid"] is True
     health = p.client.get("/api/health")
     assert health.status_code == 200, health.text
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(x) for x in out.stdout.split()]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.timeout(180)
+def test_embedded_serve_stops_its_worker_when_terminated(tmp_path: Path) -> None:
+    """``lianshen serve`` in the embedded mode, stopped with SIGTERM (what a service manager
+    sends), takes its worker with it instead of leaving it running without a server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANSHEN_")}
+    env.update(LIANSHEN_DATA_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT))
+    port = free_port()
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lianshen.cli", "serve", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    workers: list[int] = []
+    try:
+        wait_for(lambda: _healthy(port) or server.poll() is not None, 120, "the server")
+        assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+        workers = wait_for(lambda: _children(server.pid), 30, "the embedded worker")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        wait_for(lambda: not any(_alive(w) for w in workers), 60, "the worker to stop")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+        for pid in workers:
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
