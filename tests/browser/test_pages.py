@@ -261,6 +261,65 @@ def test_reviewer_confirms_a_finding_in_the_viewer(server: Server, browser: Any)
     page.context.close()
 
 
+def _screen_point(page: Any, location: dict[str, Any], x: float, y: float) -> tuple[float, float]:
+    """Where the drawing point (x, y) is on the screen after the viewer zoomed to ``location``.
+
+    The viewer centres a selected item's bounds and fits a square of 1.2 times their larger
+    side (at least 8 m) into the canvas (``Viewer.select``).
+    """
+    from shapely.geometry import shape
+
+    x0, y0, x1, y1 = shape(location).bounds
+    half = max(x1 - x0, y1 - y0, 8.0) * 0.6
+    box = page.locator(".drawing-overlay").bounding_box()
+    s = min(box["width"], box["height"]) / (2 * half)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return box["x"] + box["width"] / 2 + (x - cx) * s, box["y"] + box["height"] / 2 - (y - cy) * s
+
+
+def test_findings_are_drawn_and_selected_from_the_list_or_the_drawing(
+    server: Server, browser: Any, sample_zip: Any
+) -> None:
+    from shapely.geometry import shape
+
+    project = server.api("applicant", "POST", "/api/projects", json={"name": "问题定位测试"}).json()
+    with sample_zip("office_building_violations").open("rb") as fh:
+        r = server.api("applicant", "POST", f"/api/projects/{project['id']}/submissions",
+                       files={"package": ("violations.zip", fh, "application/zip")})
+    assert r.status_code == 201, r.text
+    sub = server.wait_processed(r.json()["id"])
+    r = server.api("bureau", "POST", f"/api/submissions/{sub['id']}/intake", json={"decision": "accept"})
+    assert r.status_code == 200, r.text
+    findings = server.api("reviewer-fire", "GET", f"/api/submissions/{sub['id']}/findings").json()
+    target = next(f for f in findings if f["discipline"] == "fire" and f["location"]
+                  and f["location"]["type"] == "Polygon")
+
+    page, watch = open_page(browser, server, "reviewer-fire")
+    open_viewer(page, server, target["drawing_id"])
+    item = page.locator(f"[data-testid=finding-item][data-id='{target['id']}']")
+    item.click()
+    page.wait_for_selector(f"[data-testid=finding-detail]:has-text('{target['code']}')")
+    screenshot(page, "14-viewer-finding-selected")
+
+    box = page.locator(".drawing-overlay").bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + box["height"] - 60)  # outside the finding
+    page.wait_for_selector("[data-testid=finding-detail]", state="detached")
+    inside = shape(target["location"]).representative_point()
+    page.mouse.click(*_screen_point(page, target["location"], inside.x, inside.y))
+    page.wait_for_selector(f"[data-testid=finding-detail]:has-text('{target['code']}')")
+    assert "selected" in (item.get_attribute("class") or "")
+
+    page.fill("[data-testid=finding-reason]", "经复核，该区域设有独立排烟设施")
+    page.click("[data-testid=finding-dismiss]")
+    page.wait_for_selector(f"[data-testid=finding-item][data-id='{target['id']}']:has-text('已驳回')")
+    after = server.api("bureau", "GET", f"/api/submissions/{sub['id']}/findings").json()
+    reviewed = next(f for f in after if f["id"] == target["id"])
+    assert reviewed["review_status"] == "dismissed"
+    assert reviewed["review_reason"] == "经复核，该区域设有独立排烟设施"
+    assert watch.clean, watch
+    page.context.close()
+
+
 def _hostile_package(archive: Path, tmp: Path) -> Path:
     """The office package with a fire drawing whose layer name and text are markup."""
     import ezdxf

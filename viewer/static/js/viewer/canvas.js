@@ -99,6 +99,7 @@ export class DrawingCanvas {
     this.layerOn = [];
     this.job = null;
     this.stale = false;
+    this.jump = false;
     this.frame = 0;
     this.lastChange = 0;
     this.fullDraws = 0;
@@ -174,12 +175,17 @@ export class DrawingCanvas {
     const [x1, y1] = this.toLocal(box[2], box[3]);
     const w = Math.max(Math.abs(x1 - x0), 1e-3), h = Math.max(Math.abs(y1 - y0), 1e-3);
     const s = Math.min(this.width / (w * (1 + 2 * margin)), this.height / (h * (1 + 2 * margin)));
-    this.setView({ cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, s });
+    this.setView({ cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, s }, true);
   }
 
-  setView(view) {
+  /**
+   * Show ``view``. A ``jump`` (fit, sheet, selected item) is drawn in full at the next frame:
+   * the last picture moved that far would only be a blur; pans and wheel steps blit it.
+   */
+  setView(view, jump = false) {
     const s = Math.min(Math.max(view.s, 1e-4), 1e6);
     this.view = { cx: view.cx, cy: view.cy, s };
+    if (jump) this.jump = true;
     this.changed();
   }
 
@@ -243,8 +249,9 @@ export class DrawingCanvas {
       return;
     }
     const now = performance.now();
-    if (this.cacheView === null) {
-      this.drawAllNow(); // nothing to show yet (first view, new size): draw at once
+    if (this.cacheView === null || this.jump) {
+      this.jump = false;
+      this.drawAllNow(); // nothing to show yet (first view, new size, a jump): draw at once
     } else if (this.stale || !this.sameView(this.cacheView, this.view)) {
       if (!this.job && now - this.lastChange >= IDLE_MS) this.job = this.startJob(this.view);
       if (this.job && this.runJob(this.job, now + SLICE_MS)) this.finishJob();
@@ -355,7 +362,7 @@ export class DrawingCanvas {
     const [x0, y0] = this.toWorld(0, 0, cv);
     const [sx, sy] = this.toScreen(x0, y0, v);
     const d = this.dpr;
-    ctx.imageSmoothingEnabled = k < 1;
+    ctx.imageSmoothingEnabled = true; // a soft preview until the full drawing replaces it
     ctx.drawImage(this.cache, sx * d, sy * d, this.cache.width * k, this.cache.height * k);
   }
 
