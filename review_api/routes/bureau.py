@@ -258,12 +258,18 @@ def consolidate(
     submission_id: int, body: ConsolidationIssueIn, rt: RuntimeDep, user: CurrentUser,
     s: DbSession,
 ) -> dict[str, Any]:
-    """The bureau issues the one consolidated opinion: revise, or approve (certificate)."""
+    """The bureau issues the one consolidated opinion: revise, or approve (certificate).
+
+    The submission row is locked first (PostgreSQL), so two officers deciding at once give
+    one document and one 409, never two documents.
+    """
     sub = visible_submission(s, user, submission_id)
     require_role(user, "bureau")
+    s.execute(select(Submission.id).where(Submission.id == sub.id).with_for_update())
+    s.refresh(sub)  # the state as the lock holder left it
+    workflow.transition(s, rt.settings, sub, body.decision, user, note=body.note or None)
     code = new_verification_code()
     content = _content(s, rt, sub, body.decision, body.note, user, body.merges, code)
-    workflow.transition(s, rt.settings, sub, body.decision, user, note=body.note or None)
     s.add(Decision(submission_id=sub.id, decision=body.decision, note=body.note, decided_by=user.id))
     pdf, fingerprint = _issue_pdf(rt.settings, content)
     key = f"documents/{sub.id}/{code}.pdf"

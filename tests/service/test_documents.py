@@ -31,6 +31,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -46,7 +47,13 @@ from review_api.signing import (
     validate_pdf,
 )
 from review_api.workflow import DEPARTMENTS
-from tests.service.harness import Platform, make_platform, package_zip
+from tests.service.harness import (
+    Platform,
+    fresh_postgres,
+    make_platform,
+    package_zip,
+    postgres_available,
+)
 
 HOSTILE_PROJECT = '住宅<script>alert("x")</script>项目'
 INTERNAL_TEXT = "内部意见-不得外传"
@@ -659,3 +666,48 @@ def test_unreachable_time_stamp_authority_is_a_clear_error(
     with pytest.raises(SigningError, match="时间戳服务"):
         sign_pdf(pdf, bureau_key(tmp_path / "data", config), placement, reason="r",
                  tsa_url=f"http://127.0.0.1:{port}/tsa")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    """A fresh platform on SQLite, and on PostgreSQL when it is reachable."""
+    if request.param == "sqlite":
+        p = make_platform(tmp_path)
+        yield p
+        p.runtime.db.dispose()
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable (CI starts it)")
+    with fresh_postgres() as url:
+        p = make_platform(tmp_path, database_url=url)
+        try:
+            yield p
+        finally:
+            p.runtime.db.dispose()
+
+
+def test_two_officers_deciding_at_once_issue_one_document(any_database: Platform) -> None:
+    p = any_database
+    case = build_case(p, "并发签发项目")
+    url = f"/api/submissions/{case['submission_id']}/consolidated-opinion"
+    headers = p.login("bureau")
+    clients = [TestClient(p.client.app), TestClient(p.client.app)]
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def decide(client: TestClient, decision: str) -> None:
+        start.wait()
+        answers.append(client.post(url, headers=headers, json={"decision": decision}).status_code)
+
+    threads = [threading.Thread(target=decide, args=(c, d))
+               for c, d in zip(clients, ("revise", "approve"), strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201, 409]
+    docs = p.as_("bureau")("get", f"/api/submissions/{case['submission_id']}/documents").json()
+    assert len(docs) == 1
+    assert p.client.get(f"/api/verify/{docs[0]['verification_code']}").json()["valid"] is True
+    stored = p.runtime.storage.list_keys(f"documents/{case['submission_id']}/")
+    assert stored == [f"documents/{case['submission_id']}/{docs[0]['verification_code']}.pdf"]
