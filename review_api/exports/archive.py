@@ -4,7 +4,7 @@ Layout::
 
     case.json                         project, every round: submission, drawings, findings,
                                       annotations with replies, opinions, decision, documents,
-                                      deadlines
+                                      the applicant's answers, items carried over, deadlines
     audit.json                        the audit events of these rounds, with their chain hashes
     rounds/<n>/drawings/<file>        the drawings as submitted (their SHA-256 as recorded)
     rounds/<n>/documents/<kind>-<code>.pdf   the signed documents
@@ -35,10 +35,12 @@ from review_api.exports.items import annotations_of, opinions_visible, replies_o
 from review_api.models import (
     Annotation,
     AuditEvent,
+    CarriedItem,
     Decision,
     Document,
     Drawing,
     Finding,
+    ItemAnswer,
     Opinion,
     Project,
     Reply,
@@ -202,6 +204,26 @@ def _round(
             "decided_at": decision.decided_at,
         },
         "documents": documents,
+        "item_answers": [
+            {"source_type": x.source_type, "source_id": x.source_id, "status": x.status,
+             "text": x.text, "author_id": x.author_id, "created_at": x.created_at}
+            for x in s.scalars(
+                select(ItemAnswer).where(ItemAnswer.submission_id == sub.id).order_by(ItemAnswer.id)
+            )
+        ],
+        "carried_items": [
+            {"id": c.id, "from_submission_id": c.from_submission_id,
+             "source_type": c.source_type, "source_id": c.source_id,
+             "discipline": c.discipline, "code": c.code, "text": c.text,
+             "raised_by": c.raised_by, "drawing_id": c.drawing_id, "location": c.location,
+             "old_location": c.old_location, "rule_now": c.rule_now,
+             "answer_status": c.answer_status, "answer_text": c.answer_text,
+             "status": c.status, "reason": c.reason, "closed_at": c.closed_at}
+            for c in s.scalars(
+                select(CarriedItem).where(CarriedItem.submission_id == sub.id)
+                .order_by(CarriedItem.id)
+            )
+        ],
         "deadlines": [
             {"step": st.step, "department": st.department, "started_at": st.started_at,
              "due_at": st.due_at, "ended_at": st.ended_at}

@@ -19,6 +19,7 @@ from review_api.access import can_see_annotation
 from review_api.exports.pictures import bounds
 from review_api.models import (
     Annotation,
+    CarriedItem,
     Drawing,
     Finding,
     Opinion,
@@ -87,8 +88,8 @@ def replies_of(s: Session, annotation_ids: Iterable[int]) -> dict[int, list[Repl
 class ConsolidationItem:
     """One thing that must change, with the real name of the reviewer who raised it."""
 
-    key: str  # "item:<opinion item id>" | "finding:<id>" | "annotation:<id>"
-    source: str  # opinion_item | finding | annotation
+    key: str  # "item:<opinion item id>" | "finding:<id>" | "annotation:<id>" | "carried:<id>"
+    source: str  # opinion_item | finding | annotation | carried
     department: str
     reviewer: str
     reviewer_organization: str
@@ -127,7 +128,8 @@ class ConsolidationItem:
     @property
     def reviewer_label(self) -> str:
         """"real name（organisation）", as printed in the document."""
-        return f"{self.reviewer}（{self.reviewer_organization}）"
+        org = self.reviewer_organization
+        return f"{self.reviewer}（{org}）" if org else self.reviewer
 
     @property
     def where(self) -> str:
@@ -152,7 +154,8 @@ def _place(item: ConsolidationItem, f: Finding | None, a: Annotation | None,
 
 def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
     """By discipline: the department's opinion items, then every confirmed finding and open
-    annotation that no opinion item cites, so nothing the departments raised is left out."""
+    annotation that no opinion item cites, then items still open from the last round, so
+    nothing the departments raised is left out."""
     drawings = {d.id: d for d in s.scalars(select(Drawing).where(Drawing.submission_id == sub.id))}
     findings = {f.id: f for f in s.scalars(select(Finding).where(Finding.submission_id == sub.id))}
     annotations = {
@@ -211,6 +214,19 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
             finding_id=a.finding_id, internal=a.internal,
         )
         _place(item, f, a, drawings)
+        out.append(item)
+    for c in s.scalars(
+        select(CarriedItem)
+        .where(CarriedItem.submission_id == sub.id, CarriedItem.status == "open")
+        .order_by(CarriedItem.id)
+    ):
+        item = ConsolidationItem(
+            key=f"carried:{c.id}", source="carried", department=c.discipline,
+            reviewer=c.raised_by, reviewer_organization="", code=c.code,
+            text=f"（上轮未解决 / still open from the last round）{c.text}",
+            drawing_id=c.drawing_id, geometry=c.location,
+        )
+        _place(item, None, None, drawings)
         out.append(item)
     out.sort(key=lambda i: _order(i.department))  # stable: opinion items lead each discipline
     return out

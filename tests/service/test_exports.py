@@ -28,7 +28,8 @@ from xsdata.formats.dataclass.parsers.config import ParserConfig
 
 from checkers.bcf import write_bcf
 from review_api.exports.bcf import item_guid
-from tests.service.harness import Platform, make_platform
+from review_api.workflow import DEPARTMENTS
+from tests.service.harness import Platform, make_platform, package_zip
 from tests.service.test_documents import INTERNAL_TEXT, build_case
 
 T = TypeVar("T")
@@ -324,3 +325,43 @@ def test_exports_are_for_the_parties_only(platform: Platform, case: dict[str, An
         assert platform.as_("applicant-other")("get", url, params={"format": fmt}).status_code == 404
         assert platform.client.get(url, params={"format": fmt}).status_code == 401
     assert platform.as_("applicant")("get", url, params={"format": "xlsx"}).status_code == 422
+
+
+def test_second_round_carries_open_items_into_consolidation_and_archive(
+    platform: Platform, case: dict[str, Any]
+) -> None:
+    """Runs last: it moves the case to round 2."""
+    applicant, bureau = platform.as_("applicant"), platform.as_("bureau")
+    sub1 = case["submission_id"]
+    items = applicant("get", f"/api/submissions/{sub1}/items").json()
+    first = items[0]
+    r = applicant("put", f"/api/submissions/{sub1}/items/{first['source_type']}/"
+                  f"{first['source_id']}/answer", json={"status": "explained", "text": "已说明理由"})
+    assert r.status_code == 200, r.text
+    r = platform.submit(case["project_id"], package_zip("residential_tower_violations"))
+    assert r.status_code == 201, r.text
+    sub2 = r.json()["id"]
+    assert bureau("post", f"/api/submissions/{sub2}/intake",
+                  json={"decision": "accept"}).status_code == 200
+    for dept in DEPARTMENTS:
+        r = platform.as_(f"reviewer-{dept}")(
+            "post", f"/api/submissions/{sub2}/opinions",
+            json={"department": dept, "verdict": "pass", "items": []},
+        )
+        assert r.status_code == 201, r.text
+    carried = [c for c in bureau("get", f"/api/submissions/{sub2}/carried").json()
+               if c["status"] == "open"]
+    assert carried, "round 1's open items come along"
+    view = bureau("get", f"/api/submissions/{sub2}/consolidation").json()
+    shown = [i for g in view["groups"] for i in g["items"] if i["source"] == "carried"]
+    assert sorted(i["key"] for i in shown) == sorted(f"carried:{c['id']}" for c in carried)
+    assert all(i["reviewer"] for i in shown)
+
+    members = _members(export(platform, "bureau", sub2, "archive").content)
+    rounds = json.loads(members["case.json"])["rounds"]
+    assert [r["submission"]["round"] for r in rounds] == [1, 2]
+    assert [(a["status"], a["text"]) for a in rounds[0]["item_answers"]] == [
+        ("explained", "已说明理由")
+    ]
+    assert len(rounds[1]["carried_items"]) >= len(carried)
+    assert {p.split("/")[1] for p in members if p.startswith("rounds/")} == {"1", "2"}
