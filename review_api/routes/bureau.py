@@ -69,7 +69,7 @@ MAX_VERIFY_BYTES = 50 * 1024 * 1024
 class ConsolidationIssueIn(ConsolidatedIn):
     """The decision, plus the merges the bureau chose (each a list of item keys)."""
 
-    merges: list[list[str]] = Field(
+    merges: list[Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=200)]] = Field(
         default_factory=list,
         max_length=500,
         description="Groups of consolidation item keys to print as one item; each keeps the "
