@@ -454,6 +454,25 @@ def test_opinions_and_the_consolidated_opinion(server: Server, browser: Any) -> 
     assert watch.clean, watch
     page.context.close()
 
+    # the applicant hears the opinions now and answers the items, one by one
+    page, watch = open_page(browser, server, "applicant")
+    page.goto(f"{server.base}/#/submissions/{sub['id']}")
+    item = page.locator("[data-testid=open-item]", has_text="总平面图应标注消防车道转弯半径")
+    item.wait_for()
+    item.locator("[data-testid=answer-status]").select_option("fixed")
+    item.locator("[data-testid=answer-text]").fill("已在总平面图补注转弯半径 12 m")
+    item.locator("[data-testid=answer-submit]").click()
+    page.wait_for_selector("[data-testid=item-answer]:has-text('已在总平面图补注转弯半径 12 m')")
+    page.wait_for_selector("[data-testid=opinion-planning]")
+    screenshot(page, "15-applicant-answers")
+    items = server.api("applicant", "GET", f"/api/submissions/{sub['id']}/items").json()
+    answered = [i for i in items if i["answer"]]
+    assert [(i["answer"]["status"], i["answer"]["text"]) for i in answered] == [
+        ("fixed", "已在总平面图补注转弯半径 12 m")
+    ]
+    assert watch.clean, watch
+    page.context.close()
+
 
 def test_supervisor_sees_the_lights_and_verifies_the_audit_trail(server: Server, browser: Any) -> None:
     page, watch = open_page(browser, server, "supervisor")

@@ -241,6 +241,72 @@ export function opinionsList(opinions) {
   );
 }
 
+/** Where an open item is on its drawing (a finding or annotation selected in the viewer). */
+function itemLink(item) {
+  if (!item.drawing_id) return null;
+  const kind = { finding: "finding", annotation: "annotation" }[item.source_type];
+  const href = kind ? `#/drawings/${item.drawing_id}/${kind}/${item.source_id}` : `#/drawings/${item.drawing_id}`;
+  return h("a", { href, class: "small" }, t("finding.locate"));
+}
+
+/** The applicant's answer to one open item: fixed, or explained, with a text. */
+function answerForm(sub, item, onDone) {
+  const status = h(
+    "select",
+    { "data-testid": "answer-status" },
+    ["fixed", "explained"].map((k) => h("option", { value: k, selected: item.answer && item.answer.status === k }, tv("answer", k))),
+  );
+  const text = h("input", { maxlength: 5000, required: true, placeholder: t("answer.placeholder"), "data-testid": "answer-text" });
+  if (item.answer) text.value = item.answer.text;
+  const error = h("div", { class: "form-error", role: "alert" });
+  return h(
+    "form",
+    {
+      class: "reply-form",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        replace(error);
+        try {
+          await api("PUT", `/api/submissions/${sub.id}/items/${item.source_type}/${item.source_id}/answer`, { status: status.value, text: text.value });
+          text.blur(); // the section redraws with the answer
+          onDone();
+        } catch (err) {
+          replace(error, errorText(err));
+        }
+      },
+    },
+    status,
+    text,
+    h("button", { class: "secondary", type: "submit", "data-testid": "answer-submit" }, t("answer.submit")),
+    error,
+  );
+}
+
+/** The items of the round the applicant must answer, with their answers. */
+function itemsSection(user, sub, items, reload) {
+  if (!items.length || !["revising", "resubmitted"].includes(sub.status)) return null;
+  const answering = user.role === "applicant" && sub.status === "revising";
+  return h(
+    "section",
+    { class: "card", "data-testid": "open-items" },
+    h("h2", null, t("submission.items"), " ", h("small", null, String(items.length))),
+    h(
+      "ol",
+      { class: "annotation-list items-to-answer" },
+      items.map((it) =>
+        h(
+          "li",
+          { class: `annotation dept-${it.discipline}`, "data-testid": "open-item" },
+          h("div", { class: "annotation-head" }, h("strong", null, tv("dept", it.discipline)), it.code ? h("code", null, it.code) : null, h("span", { class: "muted small" }, it.raised_by), itemLink(it)),
+          h("div", { class: "annotation-text" }, it.text),
+          it.answer ? h("div", { class: "answer", "data-testid": "item-answer" }, pill(tv("answer", it.answer.status), it.answer.status === "fixed" ? "ok" : "info"), " ", it.answer.text) : null,
+          answering ? answerForm(sub, it, reload) : null,
+        ),
+      ),
+    ),
+  );
+}
+
 function documentsSection(documents) {
   if (!documents.length) return null;
   return h(
@@ -261,11 +327,17 @@ function documentsSection(documents) {
   );
 }
 
+/** Whether the user is typing in ``section`` (a redraw now would lose the text). */
+function typing(section) {
+  const a = document.activeElement;
+  return Boolean(a && section.contains(a) && (a.tagName === "TEXTAREA" || a.tagName === "INPUT") && a.value);
+}
+
 route("/submissions/:id", [], async (user, params) => {
   const main = frame(user, null);
   const id = Number(params.id);
   const sections = {
-    head: h("div"), actions: h("div"), drawings: h("div"), findings: h("div"),
+    head: h("div"), actions: h("div"), items: h("div"), drawings: h("div"), findings: h("div"),
     annotations: h("div"), opinions: h("div"), documents: h("div"),
   };
   replace(main, Object.values(sections));
@@ -278,9 +350,8 @@ route("/submissions/:id", [], async (user, params) => {
       sub.drawings.filter((d) => d.status === "ingested").map((d) => api("GET", `/api/drawings/${d.id}/annotations`).catch(() => [])),
     );
     annotations = lists.flat();
-    const sec = sections.annotations;
-    if (!sec.contains(document.activeElement) || !document.activeElement.value) {
-      replace(sec, annotationsSection(user, sub, annotations, loadAnnotations));
+    if (!typing(sections.annotations)) {
+      replace(sections.annotations, annotationsSection(user, sub, annotations, loadAnnotations));
     }
   }
 
@@ -293,11 +364,13 @@ route("/submissions/:id", [], async (user, params) => {
     }
     replace(sections.head, headSection(sub));
     replace(sections.drawings, drawingsSection(sub));
-    const [f, opinions, documents] = await Promise.all([
+    const [f, opinions, documents, items] = await Promise.all([
       api("GET", `/api/submissions/${id}/findings`).catch(() => []),
       api("GET", `/api/submissions/${id}/opinions`).catch(() => []),
       api("GET", `/api/submissions/${id}/documents`).catch(() => []),
+      api("GET", `/api/submissions/${id}/items`).catch(() => []),
     ]);
+    if (!typing(sections.items)) replace(sections.items, itemsSection(user, sub, items, load));
     findings = f;
     replace(sections.findings, findingsSection(sub, findings));
     replace(
@@ -305,7 +378,7 @@ route("/submissions/:id", [], async (user, params) => {
       opinions.length ? h("section", { class: "card" }, h("h2", null, t("submission.opinions")), opinionsList(opinions)) : null,
     );
     replace(sections.documents, documentsSection(documents));
-    if (!sections.actions.contains(document.activeElement)) replace(sections.actions, await actions());
+    if (!typing(sections.actions)) replace(sections.actions, await actions());
     await loadAnnotations();
   }
 
