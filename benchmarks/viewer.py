@@ -428,13 +428,14 @@ def serve_drawing(plan: str, data_dir: str, port: int) -> None:
                          package_name="benchmark.zip", project_toml="", created_by=applicant.id)
         s.add(sub)
         s.flush()
+        model_key = f"models/{sub.id}/plan.lsdm"
         drawing = Drawing(submission_id=sub.id, discipline="architecture",
                           file=f"architecture/{Path(plan).name}", storage_key="benchmark/plan.dxf",
                           sha256=hashlib.sha256(raw).hexdigest(), size=len(raw),
-                          status="ingested", model_key=f"models/{sub.id}/plan.lsdm")
+                          status="ingested", model_key=model_key)
         s.add(drawing)
         s.flush()
-        drawing_id, model_key = drawing.id, drawing.model_key
+        drawing_id = drawing.id
     rt.storage.put_bytes(model_key, dumps(model))
     prepare_drawing(rt.storage, drawing_id, model)
     del model
@@ -458,7 +459,7 @@ def _wait_healthy(base: str, child: Any, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise MeasureError(f"the platform exited with status {child.returncode}")
+            raise MeasureError("first_view", f"the platform exited with status {child.returncode}")
         try:
             with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
                 if r.status == 200:
@@ -466,7 +467,7 @@ def _wait_healthy(base: str, child: Any, timeout: float) -> None:
         except OSError:
             pass
         time.sleep(0.5)
-    raise MeasureError(f"the platform did not answer within {timeout:.0f} s")
+    raise MeasureError("first_view", f"the platform did not answer within {timeout:.0f} s")
 
 
 def _login(base: str) -> dict[str, Any]:

@@ -24,6 +24,8 @@ import pytest
 from review_api.workflow import DEPARTMENTS
 from tests.browser.conftest import Server, open_page, screenshot
 
+pytestmark = pytest.mark.timeout(1200)  # the first test also starts the platform
+
 HOSTILE_LAYER = "<img src=x onerror=alert(1)>"
 HOSTILE_TEXT = "<script>alert(2)</script>"
 LONG = 600_000  # ms: processing a package on a busy machine
