@@ -1,7 +1,7 @@
 """Corridors, daylight and doors: ARCH-002, ARCH-008 and ARCH-010.
 
 Corridor width is the narrowest clear width of the corridor polygon, found by morphological
-opening (see :func:`narrowest_width`); daylight sums the windows on a room's walls; door types
+opening (see ``_widths``); daylight sums the windows on a room's walls; door types
 come from the two rooms a door connects.
 """
 
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from checkers.architecture._common import (
     ARCH,
@@ -27,8 +26,8 @@ from checkers.architecture._common import (
     rooms,
     sheet_key,
 )
-from checkers.architecture._squares import square_bounds
-from checkers.context import CheckContext, Item, rect_sides
+from checkers.architecture._widths import narrowest_width, narrowest_widths
+from checkers.context import CheckContext, Item
 from checkers.findings import NotChecked, Violation
 from checkers.registry import rule
 from drawings.model import Severity
@@ -38,79 +37,6 @@ __all__ = ["corridor_too_narrow", "door_too_narrow", "narrowest_width", "window_
 PUBLIC_HIGH_RISE_M = 24.0
 EPS = 1e-6
 """Tolerance of comparisons with limits (floating-point noise of drawing coordinates)."""
-_MITRE = {"join_style": "mitre", "mitre_limit": 10.0}
-WIDTH_MARGIN = 1e-6
-"""Widths this close to a rectilinear polygon's extreme square widths are always buffered."""
-
-
-def _constriction(poly: BaseGeometry, width: float) -> BaseGeometry | None:
-    """The part of ``poly`` narrower than ``width`` that obstructs passage, or ``None``.
-
-    The opening of the polygon by a square of side ``width`` (erosion then dilation, mitred so
-    that corners come back exactly) removes what is narrower than ``width``. A removed piece
-    with two mouths onto the rest is a neck; a piece with one mouth is a dead end when it is at
-    least as deep as its mouth is wide, else a recess in the wall (a door niche) and ignored.
-    """
-    eroded = poly.buffer(-width / 2.0, **_MITRE)
-    if eroded.is_empty:
-        return poly
-    opened = eroded.buffer(width / 2.0, **_MITRE)
-    removed = poly.difference(opened)
-    for part in shapely.get_parts(removed):
-        if part.area < 1e-4 or rect_sides(part)[0] < 1e-3:
-            continue
-        mouths = shapely.get_parts(opened.intersection(part.buffer(0.005)))
-        mouths = [m for m in mouths if m.area > 1e-7]
-        if len(mouths) != 1:
-            return part
-        mouth = mouths[0].area / 0.005
-        if mouth <= 0 or part.area / mouth >= mouth:
-            return part
-    return None
-
-
-def _obstructed(poly: BaseGeometry, width: float, bounds: tuple[float, float] | None) -> bool:
-    """Whether ``_constriction(poly, width)`` finds a neck or dead end, buffering only where
-    the answer is not known beforehand.
-
-    ``bounds`` are the square bounds of a rectilinear polygon (see ``square_bounds``): a square
-    narrower than the smaller removes nothing, one wider than the larger does not fit, and
-    neither needs the opening. Widths in between are always buffered, even though the removed
-    cells only change at cell widths: the buffered pieces carry floating-point slivers that
-    can change how a piece is judged, and the result must not depend on whether a width was
-    buffered or inferred. Widths within ``WIDTH_MARGIN`` of either bound are buffered too.
-    """
-    if bounds is not None:
-        if width < bounds[0] - WIDTH_MARGIN:
-            return False
-        if width > bounds[1] + WIDTH_MARGIN:
-            return True
-    return _constriction(poly, width) is not None
-
-
-def narrowest_width(poly: BaseGeometry) -> tuple[float, BaseGeometry]:
-    """Narrowest clear width of a corridor polygon (m) and where it occurs.
-
-    A rectangle's width is its short side. Otherwise the width is the largest ``w`` whose
-    opening removes no neck or dead end (found by bisection to 1 mm); the place is the piece
-    removed just above that width.
-    """
-    short, _ = rect_sides(poly)
-    box = shapely.minimum_rotated_rectangle(poly)
-    if poly.area >= 0.999 * box.area:
-        return short, poly
-    bounds = square_bounds(poly)
-    lo, hi = 0.0, short + 0.01
-    for _ in range(30):
-        if hi - lo < 1e-4:
-            break
-        mid = (lo + hi) / 2.0
-        if not _obstructed(poly, mid, bounds):
-            lo = mid
-        else:
-            hi = mid
-    where = _constriction(poly, hi) or poly
-    return round((lo + hi) / 2.0, 3), where
 
 
 def _loading(room: Room, others: list[Room]) -> str:
@@ -183,8 +109,8 @@ def corridor_too_narrow(ctx: CheckContext) -> Iterator[Violation]:
     for ci, ri in near:
         if named[ri].key == corridors[ci].key:
             beside.setdefault(ci, []).append(named[ri])
-    for ci, room in enumerate(corridors):
-        width, where = narrowest_width(room.geometry)
+    widths = narrowest_widths([c.geometry for c in corridors])
+    for ci, (room, (width, where)) in enumerate(zip(corridors, widths, strict=True)):
         warning: float | None = None
         loading = None
         if use == "residential":

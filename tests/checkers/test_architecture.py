@@ -16,7 +16,7 @@ import pytest
 import shapely
 
 import checkers.architecture  # noqa: F401 - registers the rules
-from checkers.architecture import circulation
+from checkers.architecture import _widths
 from checkers.architecture._squares import square_bounds
 from checkers.architecture.circulation import narrowest_width
 from checkers.engine import CheckResult, run
@@ -769,11 +769,11 @@ def _rectilinear(seed: int) -> shapely.Polygon | None:
 
 
 def test_square_bounds_do_not_change_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skipping the buffering below and above the square bounds gives exactly the width and
-    place of the plain bisection."""
+    """Skipping the buffering below and above the square bounds, and bisecting all corridors
+    in lockstep, gives exactly the width and place of the plain bisection of each."""
     shapes = [s for s in map(_rectilinear, range(120)) if s is not None]
-    fast = [narrowest_width(s) for s in shapes]
-    monkeypatch.setattr(circulation, "square_bounds", lambda _: None)
+    fast = _widths.narrowest_widths(shapes)
+    monkeypatch.setattr(_widths, "square_bounds", lambda _: None)
     plain = [narrowest_width(s) for s in shapes]
     assert len(shapes) > 60
     for (w1, g1), (w2, g2) in zip(fast, plain, strict=True):
