@@ -35,6 +35,7 @@ __all__ = [
     "annotations_of",
     "consolidation_items",
     "department_label",
+    "department_order",
     "opinions_visible",
     "replies_of",
     "suggestions",
@@ -173,7 +174,7 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
     cited_f: set[int] = set()
     cited_a: set[int] = set()
     opinions = s.scalars(select(Opinion).where(Opinion.submission_id == sub.id))
-    for o in sorted(opinions, key=lambda o: _order(o.department)):
+    for o in sorted(opinions, key=lambda o: department_order(o.department)):
         for i in o.items:
             a = annotations.get(i.annotation_id) if i.annotation_id else None
             f = findings.get(i.finding_id or (a.finding_id if a else None) or -1)
@@ -187,7 +188,7 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
             out.append(item)
             cited_f |= {i.finding_id} if i.finding_id else set()
             cited_a |= {i.annotation_id} if i.annotation_id else set()
-    for f in sorted(findings.values(), key=lambda f: (_order(f.discipline), f.id)):
+    for f in sorted(findings.values(), key=lambda f: (department_order(f.discipline), f.id)):
         if f.review_status != "confirmed" or f.id in cited_f:
             continue
         who = person(f.reviewed_by)
@@ -203,7 +204,7 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
         )
         _place(item, f, None, drawings)
         out.append(item)
-    for a in sorted(annotations.values(), key=lambda a: (_order(a.department), a.id)):
+    for a in sorted(annotations.values(), key=lambda a: (department_order(a.department), a.id)):
         if a.status != "open" or a.id in cited_a:
             continue
         f = findings.get(a.finding_id) if a.finding_id else None
@@ -228,11 +229,12 @@ def consolidation_items(s: Session, sub: Submission) -> list[ConsolidationItem]:
         )
         _place(item, None, None, drawings)
         out.append(item)
-    out.sort(key=lambda i: _order(i.department))  # stable: opinion items lead each discipline
+    out.sort(key=lambda i: department_order(i.department))  # stable: opinion items lead
     return out
 
 
-def _order(department: str) -> int:
+def department_order(department: str) -> int:
+    """Where a department sorts: planning, architecture, fire, civil defence, lightning, joint."""
     return DEPT_ORDER.index(department) if department in DEPT_ORDER else len(DEPT_ORDER)
 
 
@@ -305,7 +307,7 @@ def suggestions(items: Sequence[ConsolidationItem]) -> list[Suggestion]:
         out.append(
             Suggestion(
                 keys=[items[i].key for i in members],
-                departments=sorted({items[i].department for i in members}, key=_order),
+                departments=sorted({items[i].department for i in members}, key=department_order),
                 reasons=whys,
                 clause=next((items[i].clause for i in members if items[i].clause), ""),
             )

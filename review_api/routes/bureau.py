@@ -9,6 +9,7 @@ every reviewer who raised it. The issued PDF is signed with the bureau's key (PA
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 from typing import Annotated, Any
@@ -34,6 +35,7 @@ from review_api.exports.items import (
     ConsolidationItem,
     consolidation_items,
     department_label,
+    department_order,
     suggestions,
 )
 from review_api.exports.pictures import Pictures
@@ -154,7 +156,7 @@ def _document_items(
     """Numbered document items: discipline(s), clause, every reviewer's text, a picture."""
     out = []
     for entry in entries:
-        departments = sorted({i.department for i in entry}, key=DEPT_ORDER.index)
+        departments = sorted({i.department for i in entry}, key=department_order)
         placed = next((i for i in entry if i.geometry and i.drawing_id), None)
         picture = None
         if placed is not None and placed.drawing_id is not None:
@@ -205,7 +207,8 @@ def _content(
         issued_at=utcnow(),
         items=_document_items(entries, Pictures(rt.storage), drawings),
         drawings=[
-            (department_label(d.discipline), d.file, d.sha256) for d in drawings.values()
+            (department_label(d.discipline), d.file, d.sha256)
+            for d in sorted(drawings.values(), key=lambda d: department_order(d.discipline))
         ]
         if approve
         else [],
@@ -422,6 +425,13 @@ def verify_file(
     return _verify_answer(s, doc, doc is not None and report.genuine, report)
 
 
+def _when(value: Any) -> str:
+    """A time as people read it (UTC, to the second)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value or "")
+
+
 def _page(answer: dict[str, Any], code: str) -> str:
     """The verification answer as a plain page: everything escaped, no script, no style."""
     e = html.escape
@@ -441,7 +451,7 @@ def _page(answer: dict[str, Any], code: str) -> str:
         ("审查决定 Decision", decision.get(str(answer.get("decision")), "")),
         ("签发机关 Issuer", answer.get("issuer") or ""),
         ("签发人 Signed by", answer.get("signer") or ""),
-        ("签发时间 Issued at", str(answer.get("issued_at") or "")),
+        ("签发时间 Issued at", _when(answer.get("issued_at"))),
         ("文书 SHA-256 Document hash", answer.get("document_sha256") or ""),
     ]
     body = "\n".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
