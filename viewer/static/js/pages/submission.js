@@ -157,30 +157,30 @@ function findingsSection(sub, findings) {
   );
 }
 
+/** A form whose submit runs ``send`` and shows what went wrong (as text) under its fields. */
+export function sendingForm(cls, send, ...children) {
+  const error = h("div", { class: "form-error", role: "alert" });
+  const submit = async (e) => {
+    e.preventDefault();
+    replace(error);
+    try {
+      await send();
+    } catch (err) {
+      replace(error, errorText(err));
+    }
+  };
+  return h("form", { class: cls, onsubmit: submit }, ...children, error);
+}
+
 /** A reply form under an annotation. */
 export function replyForm(annotation, onDone) {
   const text = h("input", { placeholder: t("reply.placeholder"), maxlength: 5000, required: true, "data-testid": "reply-text" });
-  const error = h("div", { class: "form-error", role: "alert" });
-  return h(
-    "form",
-    {
-      class: "reply-form",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        replace(error);
-        try {
-          await api("POST", `/api/annotations/${annotation.id}/replies`, { text: text.value });
-          text.value = "";
-          onDone();
-        } catch (err) {
-          replace(error, errorText(err));
-        }
-      },
-    },
-    text,
-    h("button", { class: "secondary", type: "submit", "data-testid": "reply-submit" }, t("reply.submit")),
-    error,
-  );
+  const send = async () => {
+    await api("POST", `/api/annotations/${annotation.id}/replies`, { text: text.value });
+    text.value = "";
+    onDone();
+  };
+  return sendingForm("reply-form", send, text, h("button", { class: "secondary", type: "submit", "data-testid": "reply-submit" }, t("reply.submit")));
 }
 
 /** The thread of an annotation: its replies as text. */
@@ -258,28 +258,13 @@ function answerForm(sub, item, onDone) {
   );
   const text = h("input", { maxlength: 5000, required: true, placeholder: t("answer.placeholder"), "data-testid": "answer-text" });
   if (item.answer) text.value = item.answer.text;
-  const error = h("div", { class: "form-error", role: "alert" });
-  return h(
-    "form",
-    {
-      class: "reply-form",
-      onsubmit: async (e) => {
-        e.preventDefault();
-        replace(error);
-        try {
-          await api("PUT", `/api/submissions/${sub.id}/items/${item.source_type}/${item.source_id}/answer`, { status: status.value, text: text.value });
-          text.blur(); // the section redraws with the answer
-          onDone();
-        } catch (err) {
-          replace(error, errorText(err));
-        }
-      },
-    },
-    status,
-    text,
-    h("button", { class: "secondary", type: "submit", "data-testid": "answer-submit" }, t("answer.submit")),
-    error,
-  );
+  const send = async () => {
+    const path = `/api/submissions/${sub.id}/items/${item.source_type}/${item.source_id}/answer`;
+    await api("PUT", path, { status: status.value, text: text.value });
+    text.blur(); // the section redraws with the answer
+    onDone();
+  };
+  return sendingForm("reply-form", send, status, text, h("button", { class: "secondary", type: "submit", "data-testid": "answer-submit" }, t("answer.submit")));
 }
 
 /** The items of the round the applicant must answer, with their answers. */
