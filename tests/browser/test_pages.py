@@ -145,6 +145,34 @@ def test_bureau_accepts_the_demo_package_at_intake(server: Server, browser: Any)
     page.context.close()
 
 
+def test_bureau_returns_a_package_with_one_notice(server: Server, browser: Any, sample_zip: Any) -> None:
+    project = server.api("applicant", "POST", "/api/projects", json={"name": "退回补正测试"}).json()
+    with sample_zip("residential_tower").open("rb") as fh:
+        r = server.api("applicant", "POST", f"/api/projects/{project['id']}/submissions",
+                       files={"package": ("tower.zip", fh, "application/zip")})
+    assert r.status_code == 201, r.text
+    sub = server.wait_processed(r.json()["id"])
+    page, watch = open_page(browser, server, "bureau")
+    page.goto(f"{server.base}/#/submissions/{sub['id']}")
+    page.wait_for_selector("[data-testid=intake-return]")
+    page.click("[data-testid=intake-return]")
+    assert "退回需要填写说明" in page.locator(".form-error").first.inner_text()
+    notice = "1. 缺少建设工程规划许可证复印件\n2. 消防设计说明未盖出图章"
+    page.fill("[data-testid=intake-note]", notice)
+    page.click("[data-testid=intake-return]")
+    page.wait_for_selector("[data-testid=submission-status]:has-text('已退回')")
+    state = server.api("applicant", "GET", f"/api/submissions/{sub['id']}").json()
+    assert state["status"] == "returned" and state["note"] == notice
+    assert watch.clean, watch
+    page.context.close()
+
+    page, watch = open_page(browser, server, "applicant")
+    page.goto(f"{server.base}/#/submissions/{sub['id']}")
+    page.wait_for_selector(".note:has-text('缺少建设工程规划许可证复印件')")
+    assert watch.clean, watch
+    page.context.close()
+
+
 def test_reviewers_see_each_others_annotations_live(server: Server, browser: Any) -> None:
     sub = accepted(server)
     drawing = drawing_of(sub, "fire")
