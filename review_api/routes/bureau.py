@@ -14,6 +14,7 @@ import hashlib
 import html
 from typing import Annotated, Any
 
+from asn1crypto.pem import armor as pem_armor
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
@@ -399,6 +400,19 @@ def _by_code(s: DbSession, rt: RuntimeDep, code: str) -> dict[str, Any]:
     report = _check(rt, data)
     same = hashlib.sha256(data).hexdigest() == doc.sha256
     return _verify_answer(s, doc, same and report.genuine, report)
+
+
+@router.get("/api/signing/roots", response_class=Response, tags=["verification 核验"])
+def trust_roots(rt: RuntimeDep) -> Response:
+    """Anyone: the root certificates the bureau's signatures chain to (PEM), so that any PDF
+    reader or validator can check an issued document without this platform."""
+    try:
+        roots = bureau_key(rt.settings.data_dir).trust_roots
+    except SigningError as exc:
+        raise HTTPException(503, detail=str(exc)) from exc
+    pem = b"".join(pem_armor("CERTIFICATE", c.dump()) for c in roots)
+    return Response(pem, media_type="application/x-pem-file",
+                    headers={"Content-Disposition": 'attachment; filename="lianshen-roots.pem"'})
 
 
 @router.get("/api/verify/{code}")

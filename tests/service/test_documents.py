@@ -144,10 +144,14 @@ def qr_texts(pdf: bytes) -> list[str]:
 
 
 def demo_roots(p: Platform) -> list[asn1_x509.Certificate]:
-    """The demo CA as an outsider gets it: the certificate file, nothing else."""
-    pem = (p.settings.data_dir / "pki" / "ca.crt").read_bytes()
-    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
-    return [asn1_x509.Certificate.load(der)]
+    """The trust root as an outsider gets it: the public download, no login."""
+    r = p.client.get("/api/signing/roots")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-pem-file"
+    assert r.content == (p.settings.data_dir / "pki" / "ca.crt").read_bytes()
+    return [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+        for c in x509.load_pem_x509_certificates(r.content)
+    ]
 
 
 def pyhanko_status(pdf: bytes, roots: list[asn1_x509.Certificate]) -> Any:
