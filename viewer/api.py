@@ -244,17 +244,18 @@ class _Stream:
 
 def _event_drawing(s: Session, e: AuditEvent) -> tuple[int | None, bool]:
     """The drawing an event concerns and whether the applicant may hear of it."""
+    object_id = int(e.object_id) if e.object_id.isdigit() else None
     if e.object_type == "annotation" or e.object_type == "reply":
-        ann_id: int | None = int(e.object_id) if e.object_type == "annotation" else None
-        if ann_id is None:
-            r = s.get(Reply, int(e.object_id))
+        ann_id = object_id if e.object_type == "annotation" else None
+        if e.object_type == "reply" and object_id is not None:
+            r = s.get(Reply, object_id)
             ann_id = None if r is None else r.annotation_id
         a = None if ann_id is None else s.get(Annotation, ann_id)
         if a is None:
             return None, False
         return a.drawing_id, not a.internal
-    if e.object_type == "finding":
-        f = s.get(Finding, int(e.object_id))
+    if e.object_type == "finding" and object_id is not None:
+        f = s.get(Finding, object_id)
         return (None if f is None else f.drawing_id), True
     return None, True
 
