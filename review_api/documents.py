@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from review_api.signing import SealPlacement
+from review_api.signing import SealPlacement, signing_settings
 
 __all__ = [
     "DocumentContent",
@@ -136,7 +135,8 @@ def _fonts(configured: str | None) -> tuple[tuple[str, int], tuple[str, int]]:
 
 
 def _font_files() -> tuple[tuple[str, int], tuple[str, int]]:
-    return _fonts(os.environ.get("LIANSHEN_DOCUMENT_FONT_FILE") or None)
+    configured = signing_settings().document_font_file
+    return _fonts(str(configured) if configured else None)
 
 
 # --- Chinese line breaking -------------------------------------------------------------------

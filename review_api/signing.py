@@ -82,6 +82,11 @@ class SigningSettings(BaseSettings):
         description="RFC 3161 time-stamp authority; set: signatures are PAdES B-T with a trusted "
         "time (its root must be among the trust roots); empty: B-B with the server's clock.",
     )
+    document_font_file: Path | None = Field(
+        None,
+        description="TrueType/OpenType CJK font for issued documents; empty: Noto CJK SC "
+        "(fonts-noto-cjk), else WenQuanYi Micro Hei (fonts-wqy-microhei).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public address of the platform; the QR code points at PUBLIC_URL/verify/CODE.",

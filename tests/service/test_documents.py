@@ -715,3 +715,21 @@ def test_two_officers_deciding_at_once_issue_one_document(any_database: Platform
     assert p.client.get(f"/api/verify/{docs[0]['verification_code']}").json()["valid"] is True
     stored = p.runtime.storage.list_keys(f"documents/{case['submission_id']}/")
     assert stored == [f"documents/{case['submission_id']}/{docs[0]['verification_code']}.pdf"]
+
+
+def test_document_font_is_configurable_and_a_missing_one_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from review_api.documents import NOTO_BODY, FontError
+
+    monkeypatch.setenv("LIANSHEN_DOCUMENT_FONT_FILE", "/nonexistent/font.ttf")
+    with pytest.raises(FontError, match="LIANSHEN_DOCUMENT_FONT_FILE"):
+        _small_pdf()
+    if not Path(NOTO_BODY).is_file():
+        pytest.skip("fonts-noto-cjk is not installed (scripts/setup.sh --test installs it)")
+    monkeypatch.setenv("LIANSHEN_DOCUMENT_FONT_FILE", NOTO_BODY)
+    pdf, _ = _small_pdf()
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    fonts = {str(f.get_object()["/BaseFont"]).split("+")[1]
+             for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert fonts == {"NotoSerifCJKSC"}, "one font for body and headings, its simplified face"
