@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon
-from shapely.geometry.polygon import orient
 
 __all__ = ["Farthest", "candidates", "farthest_point", "farthest_points"]
 
@@ -35,17 +34,29 @@ CHUNK = 512
 """Segments tested per vectorised call (below the collector's 700-allocation threshold)."""
 
 
-def _reflex(poly: Polygon) -> list[Point2]:
-    """Corners where the interior angle exceeds 180° (the only turning points of paths)."""
-    out: list[Point2] = []
-    p = orient(poly, 1.0)
-    for ring in [p.exterior, *p.interiors]:
-        xy = np.asarray(ring.coords)[:-1, :2]
-        a, c = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
-        cross = (xy[:, 0] - a[:, 0]) * (c[:, 1] - xy[:, 1]) - (xy[:, 1] - a[:, 1]) * (
-            c[:, 0] - xy[:, 0]
-        )
-        out += [(float(x), float(y)) for x, y in xy[cross < -1e-9]]
+def _reflex(polys: Sequence[Polygon]) -> list[list[Point2]]:
+    """Per polygon, the corners where the interior angle exceeds 180° (the only turning points
+    of paths), ring by ring (exterior first) in the order of the rings oriented with the
+    exterior counter-clockwise."""
+    oriented = shapely.orient_polygons(np.asarray(polys, dtype=object), exterior_cw=False)
+    rings, ring_owner = shapely.get_rings(oriented, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    closing = np.cumsum(np.bincount(ring_of, minlength=len(rings))) - 1
+    keep = np.ones(len(xy), dtype=bool)
+    keep[closing] = False
+    xy, ring_of = xy[keep], ring_of[keep]
+    size = np.bincount(ring_of, minlength=len(rings))
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])[ring_of]
+    local = np.arange(len(xy)) - start
+    a = xy[start + (local - 1) % size[ring_of]]
+    c = xy[start + (local + 1) % size[ring_of]]
+    cross = (xy[:, 0] - a[:, 0]) * (c[:, 1] - xy[:, 1]) - (xy[:, 1] - a[:, 1]) * (
+        c[:, 0] - xy[:, 0]
+    )
+    out: list[list[Point2]] = [[] for _ in polys]
+    corner = cross < -1e-9
+    for k, (x, y) in zip(ring_owner[ring_of[corner]].tolist(), xy[corner].tolist(), strict=True):
+        out[k].append((x, y))
     return out
 
 
@@ -56,8 +67,7 @@ def _grid_points(poly: Polygon, step: float) -> np.ndarray:
     ys = np.arange(miny + step / 2, maxy, step)
     if xs.size == 0 or ys.size == 0:
         return np.empty((0, 2))
-    mx, my = np.meshgrid(xs, ys)
-    return np.column_stack([mx.ravel(), my.ravel()])
+    return np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))])
 
 
 def _bisector_points(poly: Polygon, sources: Sequence[Point2]) -> np.ndarray:
@@ -232,27 +242,30 @@ def _nearest_seen(
     Nodes are tried in order of length, every candidate of every room at once, and a candidate
     stops at the first node it sees: that one gives its least length. Most candidates see
     their best node, so this tests about one segment per candidate instead of one per node.
-    In convex rooms (``_convex``) nothing is tested.
+    In convex rooms (``_convex``) nothing is tested. Rooms are stacked by their number of
+    reached nodes, so that each stack is one array.
     """
     convex = _convex(rooms, polys, searches).tolist()
-    bent = [k for k, c in enumerate(convex) if not c]
     least = {k: np.asarray(s.lengths.min(axis=1)) for k, s in enumerate(searches) if convex[k]}
-    if bent:
-        width = max(len(searches[k].reach) for k in bent)
-        counts = [len(searches[k].targets) for k in bent]
-        lengths = np.full((sum(counts), width), np.inf)
-        ends = np.zeros((sum(counts), width, 2))
-        row = 0
-        for k in bent:
-            s = searches[k]
-            lengths[row : row + len(s.targets), : len(s.reach)] = s.lengths
-            ends[row : row + len(s.targets), : len(s.reach)] = s.ends
-            row += len(s.targets)
-        owner = np.repeat(np.asarray(bent), counts)
-        targets = np.concatenate([searches[k].targets for k in bent])
-        found = _first_seen(rooms[owner], targets, ends, lengths)
-        for k, part in zip(bent, np.split(found, np.cumsum(counts)[:-1]), strict=True):
-            least[k] = part
+    stacks: dict[int, list[int]] = {}
+    for k, s in enumerate(searches):
+        if not convex[k]:
+            stacks.setdefault(len(s.reach), []).append(k)
+    for width, ks in stacks.items():
+        counts = [len(searches[k].targets) for k in ks]
+        ends = np.concatenate(
+            [
+                np.broadcast_to(searches[k].ends, (n, width, 2))
+                for k, n in zip(ks, counts, strict=True)
+            ]
+        )
+        found = _first_seen(
+            rooms[np.repeat(np.asarray(ks), counts)],
+            np.concatenate([searches[k].targets for k in ks]),
+            ends,
+            np.concatenate([searches[k].lengths for k in ks]),
+        )
+        least.update(zip(ks, np.split(found, np.cumsum(counts)[:-1]), strict=True))
     return [least[k] for k in range(len(searches))]
 
 
@@ -260,13 +273,12 @@ def _first_seen(
     rooms: np.ndarray, targets: np.ndarray, ends: np.ndarray, lengths: np.ndarray
 ) -> np.ndarray:
     """Per row, ``lengths[i, k]`` of the shortest ``k`` whose segment ``targets[i]`` →
-    ``ends[i, k]`` lies in ``rooms[i]``; inf where none does (inf lengths are never tried)."""
+    ``ends[i, k]`` lies in ``rooms[i]`` (the first such ``k`` among equal lengths); inf where
+    none does."""
     order = np.argsort(lengths, axis=1, kind="stable")
-    finite = np.isfinite(lengths).sum(axis=1)
     least = np.full(len(targets), np.inf)
     pending = np.arange(len(targets))
     for rank in range(lengths.shape[1]):
-        pending = pending[finite[pending] > rank]
         if pending.size == 0:
             break
         k = order[pending, rank]
@@ -314,12 +326,12 @@ def farthest_points(
     sources = [[(float(x), float(y)) for x, y in cases[k][1]] for k in live]
     rooms = np.asarray(shapely.buffer(polys, 1e-6, join_style="mitre"), dtype=object)
     shapely.prepare(rooms)
-    nodes = [src + _reflex(p) for p, src in zip(polys, sources, strict=True)]
-    corners = [n if len(n) > len(src) else [] for n, src in zip(nodes, sources, strict=True)]
+    nodes = [src + corners for src, corners in zip(sources, _reflex(polys), strict=True)]
+    graphs = [n if len(n) > len(src) else [] for n, src in zip(nodes, sources, strict=True)]
     searches = [
         _Search.start(n, *_dijkstra(n, len(src), e), t)
         for n, src, e, t in zip(
-            nodes, sources, _edges(rooms, corners), candidates(polys, sources, step), strict=True
+            nodes, sources, _edges(rooms, graphs), candidates(polys, sources, step), strict=True
         )
     ]
     approx = _nearest_seen(rooms, polys, searches)
