@@ -49,9 +49,11 @@ class Database:
         with self.sessions() as s, s.begin():
             yield s
 
-    def dispose(self) -> None:
-        """Close every pooled connection (after fork, and at shutdown)."""
-        self.engine.dispose()
+    def dispose(self, *, close: bool = True) -> None:
+        """Drop every pooled connection: closed at shutdown; only forgotten (``close=False``)
+        in a forked child, whose inherited connections still belong to the parent — closing
+        them there would end the parent's sessions too."""
+        self.engine.dispose(close=close)
 
 
 def _sqlite_immediate(engine: Engine) -> None:

@@ -16,7 +16,6 @@ Reliability choices (``../shared/RELIABILITY.md`` §1.3, §4.2):
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -25,8 +24,6 @@ from celery import Celery
 from review_api.settings import Settings, get_settings
 
 __all__ = ["app", "configure"]
-
-logger = logging.getLogger(__name__)
 
 app = Celery("lianshen", include=["tasks.pipeline", "tasks.supervision"])
 
@@ -83,19 +80,14 @@ def configure(celery: Celery, settings: Settings) -> None:
 
 
 def _forget_broker_connections(celery: Celery) -> None:
-    """Drop the connection and producer pools made under earlier settings.
+    """Drop the app's references to the connection and producer pools of earlier settings.
 
     Celery creates them on the first publish and never looks at ``broker_url`` again, so an
     app configured a second time (one process that serves several deployments in turn, as the
-    tests do) would keep publishing to the first broker. The pools are rebuilt on next use.
+    tests do) would keep publishing to the first broker. They are looked up again, by URL, on
+    next use. They are not closed: kombu keeps them in a registry by URL and would hand the
+    closed pool back to a later configuration with the same broker.
     """
-    pool = celery._pool
-    if pool is None:
-        return
-    try:
-        pool.force_close_all()
-    except Exception:  # noqa: BLE001 - the old broker may be gone; its sockets are dropped anyway
-        logger.debug("closing the previous broker connections failed", exc_info=True)
     celery._pool = None
     amqp = celery.__dict__.get("amqp")
     if amqp is not None:

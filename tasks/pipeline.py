@@ -49,7 +49,7 @@ def set_runtime(rt: stages.Runtime | None) -> None:
 def _after_fork(**_: Any) -> None:
     """A forked pool process must not share the parent's database connections."""
     if _runtime is not None:
-        _runtime.db.dispose()
+        _runtime.db.dispose(close=False)
 
 
 def publish(nxt: stages.Next) -> None:

@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -355,10 +354,7 @@ def running_task(task: str, args: Iterable[Any]) -> tuple[str, int, str] | None:
     active = app.control.inspect(timeout=1.0).active() or {}
     for worker, tasks in active.items():
         for t in tasks:
-            got = t.get("args")
-            if isinstance(got, str):  # older Celery reports a repr
-                got = list(json.loads(got.replace("(", "[").replace(",)", "]").replace(")", "]")))
-            if t.get("name") == task and list(got or []) == wanted and t.get("worker_pid"):
+            if t.get("name") == task and list(t.get("args") or []) == wanted:
                 return worker, int(t["worker_pid"]), str(t["id"])
     return None
 
@@ -493,8 +489,3 @@ def large_package(sample: str = "residential_tower") -> bytes:
 def kill(pid: int) -> None:
     """kill -9 one process (a worker's pool child)."""
     os.kill(pid, 9)
-
-
-def settle(seconds: float) -> None:
-    """Let background processes move on between two steps of a fault scenario."""
-    time.sleep(seconds)
