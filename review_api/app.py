@@ -127,6 +127,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.include_router(module.router)
     _error_answers(app)
+    from viewer.web import mount
+
+    mount(app)  # the web pages, /static/ and the viewer's endpoints
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Any:

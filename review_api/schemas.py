@@ -26,6 +26,9 @@ def _storable(value: str) -> str:
 SafeText = Annotated[str, AfterValidator(_storable)]
 """Free text from users: any Unicode a database can store."""
 
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""An id that a row can have (a larger one would reach the database only to fail there)."""
+
 Department = Literal["planning", "architecture", "fire", "civil_defence", "lightning"]
 MAX_TEXT = 5000
 MAX_COORDS = 5000
@@ -146,7 +149,7 @@ class AnnotationIn(BaseModel):
     geometry: Geometry
     text: SafeText = Field("", max_length=MAX_TEXT)
     kind: Literal["cloud", "rectangle", "arrow", "text", "polyline", "measure"]
-    finding_id: int | None = None
+    finding_id: RowId | None = None
     internal: bool = False
     client_key: SafeText | None = Field(
         None, max_length=80, description="Idempotency key: a retried post returns the first one."
@@ -165,8 +168,8 @@ class ReplyIn(BaseModel):
 
 class OpinionItemIn(BaseModel):
     text: SafeText = Field(min_length=1, max_length=MAX_TEXT)
-    finding_id: int | None = None
-    annotation_id: int | None = None
+    finding_id: RowId | None = None
+    annotation_id: RowId | None = None
 
 
 class OpinionIn(BaseModel):

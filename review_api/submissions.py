@@ -3,6 +3,8 @@ and the demo loader, so both go through the same workflow and audit steps."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +17,11 @@ from review_api.uploads import StoredPackage
 from tasks.stages import Runtime
 
 __all__ = ["create_submission", "next_round"]
+
+
+def _printable(name: str) -> str:
+    """An upload's file name without control characters (they would reach logs and terminals)."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", name) or "package.zip"
 
 
 def next_round(s: Session, project_id: int) -> tuple[int, Submission | None]:
@@ -53,7 +60,7 @@ def create_submission(
             processing="queued",
             package_key=stored.package_key,
             package_sha256=stored.package_sha256,
-            package_name=clean(name)[:255],
+            package_name=_printable(clean(name))[:255],
             project_toml=stored.project_toml,
             layers_toml=stored.layers_toml,
             created_by=user.id,

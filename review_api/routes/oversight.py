@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from review_api import audit
-from review_api.access import require_role
+from review_api.access import MAX_ID, require_role
 from review_api.deps import CurrentUser, DbSession, RuntimeDep
 from review_api.models import AuditEvent, utcnow
 from review_api.routes.supervision import SupervisionDep
@@ -47,8 +47,8 @@ def running_steps(
 def audit_events(
     user: CurrentUser,
     s: DbSession,
-    submission_id: int | None = None,
-    after_seq: int = Query(0, ge=0),
+    submission_id: int | None = Query(None, ge=1, le=MAX_ID),
+    after_seq: int = Query(0, ge=0, le=2**62),
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
     """Audit events in order (paginate with ``after_seq``)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from review_api import audit, workflow
 from review_api.access import (
+    MAX_ID,
     can_see_annotation,
     forbidden,
     require_role,
@@ -109,7 +110,7 @@ def list_findings(
     user: CurrentUser,
     s: DbSession,
     discipline: str | None = None,
-    drawing_id: int | None = None,
+    drawing_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[dict[str, Any]]:
     """Every finding of the submission (filter by discipline or drawing)."""
     visible_submission(s, user, submission_id)

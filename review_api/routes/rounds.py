@@ -10,14 +10,16 @@ from sqlalchemy import select
 
 from review_api import audit, workflow
 from review_api.access import (
+    can_see_submission,
     forbidden,
+    id_in_range,
     not_found,
     require_role,
     visible_drawing,
     visible_submission,
 )
 from review_api.deps import CurrentUser, DbSession, RuntimeDep
-from review_api.models import CarriedItem, ItemAnswer, utcnow
+from review_api.models import CarriedItem, ItemAnswer, Submission, utcnow
 from review_api.rounds import compare_drawings, open_items
 from review_api.schemas import MAX_TEXT
 from review_api.textsafe import clean
@@ -124,10 +126,10 @@ def decide_carried(
     item_id: int, body: CarriedPatch, user: CurrentUser, s: DbSession
 ) -> dict[str, Any]:
     """A reviewer of the item's discipline closes it or keeps it open (with a reason)."""
-    c = s.get(CarriedItem, item_id)
-    if c is None:
-        raise not_found("item")
-    sub = visible_submission(s, user, c.submission_id)
+    c = s.get(CarriedItem, item_id) if id_in_range(item_id) else None
+    sub = None if c is None else s.get(Submission, c.submission_id)
+    if c is None or sub is None or not can_see_submission(s, user, sub):
+        raise not_found("item")  # the same answer for another party's item as for none
     if user.role != "reviewer" or c.discipline not in (user.department, "joint"):
         raise forbidden("只有本专业审查人员可以处理此项 / only reviewers of this discipline")
     if sub.status != "in_review":

@@ -22,7 +22,14 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from review_api.access import forbidden, not_found, require_role, visible_submission
+from review_api.access import (
+    MAX_ID,
+    forbidden,
+    id_in_range,
+    not_found,
+    require_role,
+    visible_submission,
+)
 from review_api.calendar import (
     CalendarError,
     WorkCalendar,
@@ -64,7 +71,7 @@ def events(
     sup: SupervisionDep,
     user: CurrentUser,
     s: DbSession,
-    since: int = Query(0, ge=0, description="the ``next`` of the previous answer; 0 from the start"),
+    since: int = Query(0, ge=0, le=2**62, description="the ``next`` of the previous answer; 0 from the start"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
     """Events after the cursor, oldest first: ``{"events": [EVENT...], "next": CURSOR}``.
@@ -129,7 +136,7 @@ def my_notifications(
     user: CurrentUser,
     s: DbSession,
     unread: bool = False,
-    before_id: int | None = Query(None, ge=1, description="page back from this id"),
+    before_id: int | None = Query(None, ge=1, le=MAX_ID, description="page back from this id"),
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """The user's own notifications, newest first: ``{"notifications": [...], "unread": N}``."""
@@ -150,7 +157,7 @@ def my_notifications(
 @router.post("/notifications/{notification_id}/read")
 def mark_read(notification_id: int, user: CurrentUser, s: DbSession) -> dict[str, Any]:
     """Mark one of the user's notifications read (another user's is answered 404)."""
-    n = s.get(Notification, notification_id)
+    n = s.get(Notification, notification_id) if id_in_range(notification_id) else None
     if n is None or n.user_id != user.id:
         raise not_found("notification")
     if n.read_at is None:

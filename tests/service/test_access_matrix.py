@@ -343,16 +343,7 @@ CALLS: tuple[Call, ...] = (
          cells(ONLY, admin=200), json=lambda w: {"active": True}),
 )
 
-_OVERFLOW = "sends any id to the database: 503 on PostgreSQL past 2**31, 500 on SQLite past 2**63"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("decide-carried-item", "hidden"): (
-        "routes/rounds.py decide_carried answers 'submission not found' for another party's "
-        "item but 'item not found' for a missing one; raise not_found('item') for both"
-    ),
-    ("decide-carried-item", "impossible"): f"routes/rounds.py decide_carried {_OVERFLOW}; "
-    "check access.id_in_range first",
-    ("read-notification", "impossible"): f"routes/supervision.py mark_read {_OVERFLOW}; "
-    "check access.id_in_range first",
 }
 """Cells that fail because of a bug outside the access rules: (call, check) → the fix."""
 
@@ -691,16 +682,7 @@ def test_hidden_ids_inside_requests_are_answered_like_missing_ones(
 
 OVERFLOW_IDS = (2**31, 2**63, 10**30)
 """Ids past every database integer: valid JSON and query numbers all the same."""
-_TOO_BIG = "passes the id to the database: 500 on SQLite past 2**63, 503 on PostgreSQL past 2**31"
-ID_INSIDE_BUGS = {
-    "annotation-finding": f"routes/review.py add_annotation {_TOO_BIG}",
-    "opinion-item-finding": f"routes/review.py give_opinion {_TOO_BIG}",
-    "opinion-item-annotation": f"routes/review.py give_opinion {_TOO_BIG}",
-    "findings-of-drawing": f"routes/review.py list_findings {_TOO_BIG}",
-    "audit-of-submission": f"routes/oversight.py audit_events {_TOO_BIG}",
-    "audit-after": f"routes/oversight.py audit_events {_TOO_BIG}",
-    "notifications-before": f"routes/supervision.py my_notifications {_TOO_BIG}",
-    "events-since": f"routes/supervision.py events {_TOO_BIG}",
+ID_INSIDE_BUGS: dict[str, str] = {
 }
 """Known failures, each fixed by bounding the field (``le=access.MAX_ID``) in its schema or
 ``Query``: (request) → where."""

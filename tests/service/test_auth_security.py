@@ -453,11 +453,7 @@ PUBLIC = {
 }
 """The endpoints anyone may call; every other one needs a login."""
 
-UNMARKED_BUGS = {
-    ("GET", "/api/submissions/{submission_id}/events"): (
-        "viewer/api.py submission_events reads the token itself (header or ?token=) and so "
-        "declares no security; add openapi_extra={'security': [{'HTTPBearer': []}]}"
-    ),
+UNMARKED_BUGS: dict[tuple[str, str], str] = {
 }
 """Non-public endpoints known to lack the mark, with the fix; empty once they are fixed."""
 
@@ -569,16 +565,11 @@ def upload_platform(
         yield p
 
 
-CONTROL_NAME_BUG = (
-    "submissions.create_submission keeps C0 control characters of the file name (ESC, BEL, "
-    "BS: terminal and log injection); store re.sub(r'[\\x00-\\x1f\\x7f]', '', clean(name))"
-)
 
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=CONTROL_NAME_BUG))
-     if c == "c0-escape" else c for c in _hostile_names("m")],
+    list(_hostile_names("m")),
 )
 def test_hostile_upload_names_are_handled_cleanly(upload_platform: Platform, case: str) -> None:
     p = upload_platform
