@@ -71,6 +71,9 @@ def serve(host: str, port: int, demo: bool, worker_processes: int) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings)
     app = create_app(settings)
+    from review_api.signing import bureau_key
+
+    bureau_key(settings.data_dir)  # the demo CA and bureau certificate exist from the start
     if demo:
         from review_api.demo import load_demo
 
