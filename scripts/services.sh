@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the local services the distributed mode and its tests use, when they are down:
-# PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379). Safe to run repeatedly.
+# PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) and RabbitMQ (127.0.0.1:5672).
+# Safe to run repeatedly.
 set -u
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -21,12 +22,20 @@ if have redis-cli && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   fi
 fi
 
-for _ in $(seq 1 30); do
-  pg_ok=1; redis_ok=1
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") >/dev/null 2>&1; }
+
+if have rabbitmq-server && ! port_open 5672; then
+  echo "starting RabbitMQ"
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+fi
+
+for _ in $(seq 1 60); do
+  pg_ok=1; redis_ok=1; rabbit_ok=1
   if have pg_isready; then pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || pg_ok=0; fi
   if have redis-cli; then redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis_ok=0; fi
-  [ "$pg_ok" = 1 ] && [ "$redis_ok" = 1 ] && exit 0
+  if have rabbitmq-server; then port_open 5672 || rabbit_ok=0; fi
+  [ "$pg_ok" = 1 ] && [ "$redis_ok" = 1 ] && [ "$rabbit_ok" = 1 ] && exit 0
   sleep 1
 done
-echo "warning: PostgreSQL or Redis did not come up" >&2
+echo "warning: PostgreSQL, Redis or RabbitMQ did not come up" >&2
 exit 0
