@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely import affinity
 from shapely.geometry.base import BaseGeometry
@@ -206,6 +207,34 @@ class CheckContext:
             return geom
         return None
 
+    def to_site_all(self, items: Sequence[Item]) -> list[BaseGeometry | None]:
+        """``to_site`` of many items, with exactly the same coordinates: the three affine steps
+        of each sheet are applied to all its geometries in one vectorised transform, with
+        shapely's own formulas (``_site_coords``), instead of three transforms per geometry."""
+        out: list[BaseGeometry | None] = [None] * len(items)
+        by_origin: dict[tuple[float, float], list[int]] = {}
+        for k, item in enumerate(items):
+            sheet = item.sheet
+            if sheet is not None and sheet.origin is not None:
+                if item.geometry.has_z:
+                    out[k] = self.to_site(item)
+                else:
+                    by_origin.setdefault(sheet.origin, []).append(k)
+            elif item.drawing.discipline == Discipline.PLANNING or item.drawing.model.buildings:
+                out[k] = item.geometry
+        placed = self.buildings() if by_origin else []
+        if len(placed) != 1:
+            return out
+        building = placed[0][1]
+        for origin, ks in by_origin.items():
+            geoms = np.asarray([items[k].geometry for k in ks], dtype=object)
+            moved = shapely.transform(
+                geoms, lambda xy, o=origin: _site_coords(xy, o, building), include_z=False
+            )
+            for k, geom, new in zip(ks, geoms, moved, strict=True):
+                out[k] = geom if geom.is_empty else new
+        return out
+
     # -- building facts ------------------------------------------------------------------------
     @cached_property
     def height_m(self) -> float | None:
@@ -259,6 +288,30 @@ class CheckContext:
             severity=severity,
             params=params or {},
         )
+
+
+def _affine(
+    xy: np.ndarray, matrix: tuple[float, float, float, float, float, float]
+) -> np.ndarray:
+    """``shapely.affinity.affine_transform`` of 2D coordinates, with its formula."""
+    a, b, d, e, xoff, yoff = matrix
+    x, y = xy[:, 0], xy[:, 1]
+    return np.stack([a * x + b * y + xoff, d * x + e * y + yoff]).T
+
+
+def _site_coords(xy: np.ndarray, origin: tuple[float, float], building: Building) -> np.ndarray:
+    """``to_site`` of drawing coordinates on a sheet with the axis origin ``origin``: the
+    translate, rotate (about 0, 0) and translate of ``shapely.affinity``, same arithmetic."""
+    angle = building.rotation * math.pi / 180.0
+    cosp, sinp = math.cos(angle), math.sin(angle)
+    cosp = 0.0 if abs(cosp) < 2.5e-16 else cosp
+    sinp = 0.0 if abs(sinp) < 2.5e-16 else sinp
+    x0, y0 = 0, 0
+    moved = _affine(xy, (1.0, 0.0, 0.0, 1.0, -origin[0], -origin[1]))
+    turned = _affine(
+        moved, (cosp, -sinp, sinp, cosp, x0 - x0 * cosp + y0 * sinp, y0 - x0 * sinp - y0 * cosp)
+    )
+    return _affine(turned, (1.0, 0.0, 0.0, 1.0, building.point[0], building.point[1]))
 
 
 def rect_sides(geometry: BaseGeometry) -> tuple[float, float]:

@@ -133,8 +133,8 @@ def registered(
     """Split ``items`` into (item, site geometry) pairs and the items that cannot be placed."""
     placed: list[tuple[Item, BaseGeometry]] = []
     lost: list[Item] = []
-    for item in items:
-        geom = ctx.to_site(item)
+    listed = list(items)
+    for item, geom in zip(listed, ctx.to_site_all(listed), strict=True):
         if geom is None:
             lost.append(item)
         else:

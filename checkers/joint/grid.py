@@ -57,6 +57,32 @@ def _deviation(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     return max(off(a, b), off(b, a))
 
 
+def _nearest_lines(
+    ctx: CheckContext, labels: list[Item], lines: list[Item]
+) -> list[tuple[Item | None, npt.NDArray[np.float64] | None]]:
+    """For each label, the nearest axis line within ``LABEL_REACH_M`` (the first of equally
+    near ones) and its end points in site coordinates: one tree query and one registration
+    for the whole sheet."""
+    out: list[tuple[Item | None, npt.NDArray[np.float64] | None]] = [(None, None)] * len(labels)
+    if not lines:
+        return out
+    tree = ctx.index(lines)
+    label_idx, line_idx = tree.query_nearest(
+        [label.geometry for label in labels], max_distance=LABEL_REACH_M
+    )
+    nearest: dict[int, Item] = {}
+    for k, j in zip(label_idx.tolist(), line_idx.tolist(), strict=True):
+        nearest.setdefault(k, lines[j])
+    hit = sorted(nearest)
+    for k, placed in zip(hit, ctx.to_site_all([nearest[k] for k in hit]), strict=True):
+        site = None
+        if placed is not None:
+            coords = np.asarray(placed.coords, dtype=float)
+            site = np.vstack([coords[0], coords[-1]])
+        out[k] = (nearest[k], site)
+    return out
+
+
 def _grids(ctx: CheckContext) -> tuple[list[_Grid], list[Item]]:
     """Axis grids of every registrable sheet, and the label items of sheets that are not."""
     labels_by_sheet: dict[tuple[str, int | None], list[Item]] = defaultdict(list)
@@ -74,22 +100,10 @@ def _grids(ctx: CheckContext) -> tuple[list[_Grid], list[Item]]:
         if not registration_of(ctx, labels[0]).ok:
             lost.extend(labels)
             continue
-        lines = lines_by_sheet.get(key, [])
-        tree = ctx.index(lines) if lines else None
+        bound = _nearest_lines(ctx, labels, lines_by_sheet.get(key, []))
         axes: dict[str, _Axis] = {}
-        for label in labels:
+        for label, (line, site) in zip(labels, bound, strict=True):
             name = label.text.strip()
-            line: Item | None = None
-            if tree is not None:
-                hit = tree.query_nearest(label.geometry, max_distance=LABEL_REACH_M)
-                if len(hit):
-                    line = lines[int(hit[0])]
-            site = None
-            if line is not None:
-                placed = ctx.to_site(line)
-                if placed is not None:
-                    coords = np.asarray(placed.coords, dtype=float)
-                    site = np.vstack([coords[0], coords[-1]])
             known = axes.get(name)
             if known is None or (known.site is None and site is not None):
                 axes[name] = _Axis(label, line, site)

@@ -133,6 +133,34 @@ def test_axis_grid_match(fire_kw: dict[str, Any], expected: Expected, fire_no_or
     assert_findings(result, "JOINT-008", expected)
 
 
+@pytest.mark.parametrize("rotation", [0.0, 33.3, 90.0, -180.0])
+def test_registration_of_many_items_is_that_of_each(rotation: float) -> None:
+    """``to_site_all`` gives exactly the coordinates of ``to_site``: two sheets with their
+    own origins, a site plan, an empty geometry, and a drawing that cannot be registered."""
+    shapes = [box(0, 0, 12.3, 4.56), shapely.LineString([(-1.1, 2), (30.7, 2.2)])]
+    specs = [obj("A-WALL", on_sheet(g, ARCH_ORIGIN), floor="1", origin=ARCH_ORIGIN) for g in shapes]
+    specs += [
+        obj("A-WALL", on_sheet(g, FIRE_ORIGIN), floor="2", origin=FIRE_ORIGIN) for g in shapes
+    ]
+    specs.append(obj("A-WALL", "LINESTRING EMPTY", floor="2", origin=FIRE_ORIGIN))
+    ctx = make_context(
+        {
+            "architecture": specs,
+            "planning": [obj("G-BLDG-OUTL", site(shapes[0]))],
+            "fire": [obj("A-WALL", shapes[1].wkt)],
+        },
+        buildings={"planning": [Building("3#", "B1", BLDG_POINT, rotation, {})]},
+    )
+    items = [i for d in ("architecture", "planning", "fire") for i in ctx.items(d, "A-WALL")]
+    items += ctx.items("planning", "G-BLDG-OUTL")
+    one_by_one = [ctx.to_site(i) for i in items]
+    together = ctx.to_site_all(items)
+    assert [g is None for g in together] == [g is None for g in one_by_one]
+    assert together.count(None) == 1  # the fire drawing: no axis origin, no BLDG block
+    for a, b in zip(one_by_one, together, strict=True):
+        assert a is None or (b is not None and a.equals_exact(b, 0.0))
+
+
 def test_axis_grid_across_storeys_compares_positions_only() -> None:
     ctx = make_context(
         {
