@@ -48,24 +48,35 @@ from tests.service.harness import (
 
 __all__ = [
     "LARGE_FILE",
+    "PROCESSING_WAIT",
     "AsyncPlatform",
+    "EarlyAckWorker",
     "Stack",
-    "duplicates",
+    "check_runs",
     "drawing_rows",
+    "duplicates",
+    "early_ack_worker",
     "findings_of",
+    "kill",
     "large_package",
+    "processing",
+    "rabbitmq_available",
     "rabbitmq_broker",
-    "redis_broker",
-    "redis_stopped",
     "redis_backlog",
+    "redis_broker",
+    "redis_ping",
+    "redis_stopped",
     "reference_findings",
     "require",
     "running_task",
+    "signature",
     "signatures",
     "stack",
+    "stop_consuming",
     "upload",
     "wait_ingesting",
     "wait_processed",
+    "worker_named",
 ]
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -157,10 +168,10 @@ def rabbitmq_broker() -> Iterator[str]:
         _rabbitmqctl("add_vhost", vhost)
         and _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     ):
-        from kombu import Connection
+        from kombu.connection import Connection
 
         with Connection(RABBITMQ_DEFAULT_URL) as conn:  # type: ignore[no-untyped-call]
-            channel = conn.channel()  # type: ignore[no-untyped-call]
+            channel = conn.channel()
             try:
                 channel.queue_purge("lianshen")
             except Exception:  # noqa: BLE001 - no such queue yet: nothing to purge
@@ -388,7 +399,7 @@ def redis_backlog(broker_url: str) -> tuple[int, int]:
 def worker_named(st: Stack, name: str) -> WorkerProcess:
     """The worker whose node name is ``name`` (``w1a2b3c@host``)."""
     for w in st.workers:
-        argv = list(w.process.args)  # type: ignore[arg-type]
+        argv = [str(a) for a in w.process.args]  # type: ignore[union-attr]
         node = argv[argv.index("-n") + 1].replace("%h", socket.gethostname())
         if node == name:
             return w

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -101,7 +101,8 @@ def test_whole_workflow_with_workers(
 
     # the work was done by the worker processes, not by the API process
     log = deployment.log_text()
-    drawings = p.as_("applicant")("get", f"/api/submissions/{out['submission']['id']}").json()
+    sub_id = cast(dict[str, Any], out["submission"])["id"]
+    drawings = p.as_("applicant")("get", f"/api/submissions/{sub_id}").json()
     ingested = set(re.findall(r"tasks\.pipeline\.ingest\[([0-9a-f-]+)\] succeeded", log))
     assert len(ingested) >= 2 * len(drawings["drawings"]), log[-3000:]
     assert len(re.findall(r"tasks\.pipeline\.aggregate\[[0-9a-f-]+\] succeeded", log)) == 2

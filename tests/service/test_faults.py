@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -284,6 +285,10 @@ class Terminator:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self) -> None:
         self._thread.join(timeout=120)
 
@@ -333,7 +338,7 @@ def test_database_connections_terminated_mid_run(
         terminator = Terminator(database, waves=12, every=0.5)
         answers: list[Any] = []
         terminator.start()
-        while terminator._thread.is_alive():
+        while terminator.running:
             for url in (f"/api/submissions/{sub_id}", f"/api/submissions/{sub_id}/findings",
                         "/api/projects"):
                 answers.append(get("get", url))
@@ -384,7 +389,7 @@ def test_stages_delivered_again_store_nothing_twice(tmp_path: Path, database: st
         again: list[Callable[[], Any]] = []
         for row in drawing_rows(p, sub_id).values():
             _set(p, update(Drawing).where(Drawing.id == row["id"]).values(status="ingesting"))
-            again += [lambda i=row["id"]: stages.ingest_drawing(rt, i)]
+            again.append(partial(stages.ingest_drawing, rt, row["id"]))
         for group in stages.GROUPS:
             _set(
                 p,
@@ -392,7 +397,7 @@ def test_stages_delivered_again_store_nothing_twice(tmp_path: Path, database: st
                 .where(CheckRun.submission_id == sub_id, CheckRun.group == group)
                 .values(status="running"),
             )
-            again += [lambda g=group: stages.check_group(rt, sub_id, g)]
+            again.append(partial(stages.check_group, rt, sub_id, group))
         for run in again + again:  # the redelivery, then one after it finished
             run()
 
