@@ -24,8 +24,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,10 @@ __all__ = [
 ]
 
 router = APIRouter(prefix="/api", tags=["viewer 看图"])
+
+_bearer = HTTPBearer(auto_error=False, description="令牌来自 POST /api/auth/login")
+"""The platform's bearer scheme (same name and text as ``review_api.deps``), so the event
+stream is documented as needing a login although it also takes ``?token=``."""
 
 POLL_INTERVAL_S: Final = 1.0
 """How often an event stream looks for new rows (the "within seconds" of live updates)."""
@@ -382,10 +387,10 @@ async def _events(
     yield _sse("end", {"reason": "lifetime", "cursor": stream.cursor}, stream.cursor)
 
 
-def _bearer(authorization: str | None, token: str | None) -> str:
+def _token(credentials: HTTPAuthorizationCredentials | None, token: str | None) -> str:
     """The token from the ``Authorization`` header, else from ``?token=`` (EventSource)."""
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
+    if credentials is not None:
+        return credentials.credentials
     return token or ""
 
 
@@ -398,7 +403,7 @@ async def submission_events(
     submission_id: int,
     request: Request,
     rt: RuntimeDep,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     last_event_id: Annotated[str | None, Header()] = None,
     token: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[int | None, Query(ge=0)] = None,
@@ -410,7 +415,7 @@ async def submission_events(
     ``EventSource`` cannot send headers, in ``?token=`` (this endpoint only). Resume with the
     ``Last-Event-ID`` header or ``?since=`` (an audit sequence number).
     """
-    bearer = _bearer(authorization, token)
+    bearer = _token(credentials, token)
     if since is None and last_event_id and last_event_id.isdigit():
         since = int(last_event_id)
     stream = await asyncio.to_thread(_open_stream, rt, bearer, submission_id, since)
