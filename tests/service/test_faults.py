@@ -407,3 +407,43 @@ def test_stages_delivered_again_store_nothing_twice(tmp_path: Path, database: st
         assert {r["deliveries"] for r in drawing_rows(p, sub_id).values()} == {2}
         assert set(check_runs(p, sub_id).values()) == {("done", 2)}
         assert processing(p, sub_id) == "done"
+
+
+def test_an_outage_is_retried_without_counting_as_a_delivery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage outage ends a delivery with the worker alive: the task is retried and the
+    delivery is not counted (so outages never add up to ``max_deliveries``); a rule group
+    that crashes for another reason is recorded as failed."""
+    from review_api.storage import StorageError
+
+    p = make_platform(tmp_path)
+    rt = p.runtime
+    sub_id = upload(p, package_zip(SAMPLE))
+    file, drawing = next(iter(drawing_rows(p, sub_id).items()))
+    _set(p, update(Drawing).where(Drawing.id == drawing["id"]).values(status="pending"))
+    _set(p, update(CheckRun).where(CheckRun.submission_id == sub_id).values(status="pending"))
+
+    def unreachable(*_: Any) -> Any:
+        raise StorageError("对象存储暂时无法连接 / storage unreachable")
+
+    monkeypatch.setattr(rt.storage, "fetch", unreachable)
+    monkeypatch.setattr(rt.storage, "get_bytes", unreachable)
+    for _ in range(rt.settings.max_deliveries + 1):
+        with pytest.raises(StorageError):
+            stages.ingest_drawing(rt, drawing["id"])
+        with pytest.raises(StorageError):
+            stages.check_group(rt, sub_id, "fire")
+    assert drawing_rows(p, sub_id)[file]["deliveries"] == 1  # the first, eager run
+    assert check_runs(p, sub_id)["fire"] == ("running", 1)
+
+    def crash(*_: Any) -> Any:
+        raise ValueError("模型文件损坏 / broken model")
+
+    monkeypatch.setattr(rt.storage, "get_bytes", crash)
+    stages.check_group(rt, sub_id, "fire")
+    assert check_runs(p, sub_id)["fire"] == ("failed", 2)
+    monkeypatch.undo()
+    stages.ingest_drawing(rt, drawing["id"])
+    assert drawing_rows(p, sub_id)[file] == drawing | {"status": "ingested", "deliveries": 2}
+    p.runtime.db.dispose()
