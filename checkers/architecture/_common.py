@@ -216,27 +216,33 @@ def numbers_for(
 ) -> dict[int, tuple[float, float]]:
     """The number (width, height) of each INSERT: the nearest number text within ``radius``.
 
-    Each text goes to its nearest INSERT on the same sheet (submission standard §4).
+    Each text goes to its nearest INSERT on the same sheet (submission standard §4). The
+    candidates of all texts come from one tree query (the bounds of a ``radius`` buffer round
+    each text's point) and their distances from one vectorised call.
     """
     if not inserts or not texts:
         return {}
+    sized = [(t, size) for t in texts if (size := parse_number(t.text, what)) is not None]
+    if not sized:
+        return {}
     tree = shapely.STRtree([i.geometry for i in inserts])
+    points = shapely.point_on_surface([t.geometry for t, _ in sized])
+    t_idx, c_idx = tree.query(shapely.buffer(points, radius))
+    dist = shapely.distance(
+        np.asarray([inserts[c].geometry for c in c_idx.tolist()], dtype=object), points[t_idx]
+    )
+    cands: dict[int, list[tuple[int, float]]] = {}
+    for t, c, d in zip(t_idx.tolist(), c_idx.tolist(), dist.tolist(), strict=True):
+        cands.setdefault(t, []).append((c, d))
     out: dict[int, tuple[float, float]] = {}
     out_dist: dict[int, float] = {}
-    for t in texts:
-        size = parse_number(t.text, what)
-        if size is None:
-            continue
-        point = t.geometry.representative_point()
-        cands = tree.query(point.buffer(radius))
+    for k, (t, size) in enumerate(sized):
         best: tuple[float, int] | None = None
-        for c in cands:
-            ins = inserts[int(c)]
-            if sheet_key(ins) != sheet_key(t):
+        for c, d in cands.get(k, []):
+            if sheet_key(inserts[c]) != sheet_key(t):
                 continue
-            d = float(ins.geometry.distance(point))
             if d <= radius and (best is None or d < best[0]):
-                best = (d, int(c))
+                best = (d, c)
         if best is not None and (best[1] not in out_dist or best[0] < out_dist[best[1]]):
             out[best[1]] = size
             out_dist[best[1]] = best[0]

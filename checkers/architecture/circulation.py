@@ -201,7 +201,8 @@ def window_area_too_small(ctx: CheckContext) -> Iterator[Violation]:
         )
     numbers = numbers_for(windows, ctx.items(ARCH, "A-WIND-IDEN", texts=True), "window")
     touching: dict[int, list[int]] = {}
-    grown = [w.geometry.buffer(0.05 if w.geometry.area > 0 else 0.3) for w in windows]
+    shapes = [w.geometry for w in windows]
+    grown = shapely.buffer(shapes, [0.05 if g.area > 0 else 0.3 for g in shapes]).tolist()
     for wi, ri in near_pairs(grown, [r.geometry for r in all_rooms], "intersects"):
         if sheet_key(windows[wi]) == all_rooms[ri].key:
             touching.setdefault(wi, []).append(ri)
@@ -355,13 +356,19 @@ def door_too_narrow(ctx: CheckContext) -> Iterator[Violation]:
     }
     numbers = numbers_for(doors, ctx.items(ARCH, "A-DOOR-IDEN", texts=True), "door")
     mids = [_opening_mid(d) for d in doors]
+    pairs = [
+        (di, ri)
+        for di, ri in near_pairs(
+            shapely.buffer(mids, 0.45).tolist(), [r.geometry for r in all_rooms], "intersects"
+        )
+        if all_rooms[ri].key == sheet_key(doors[di])
+    ]
+    gaps = shapely.distance(
+        [all_rooms[ri].geometry for _, ri in pairs], [mids[di] for di, _ in pairs]
+    )
     near: dict[int, list[tuple[float, Room]]] = {}
-    for di, ri in near_pairs(
-        [m.buffer(0.45) for m in mids], [r.geometry for r in all_rooms], "intersects"
-    ):
-        room = all_rooms[ri]
-        if room.key == sheet_key(doors[di]):
-            near.setdefault(di, []).append((float(room.geometry.distance(mids[di])), room))
+    for (di, ri), gap in zip(pairs, gaps.tolist(), strict=True):
+        near.setdefault(di, []).append((gap, all_rooms[ri]))
     typed = 0
     for di, door in enumerate(doors):
         if is_basement(door):
