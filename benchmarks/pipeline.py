@@ -244,38 +244,61 @@ def process_cpu(pid: int) -> float | None:
 
 
 def group_members(pgid: int) -> list[int]:
-    """Every live process of process group ``pgid`` (an API or worker and its children)."""
+    """Every live process of process group ``pgid`` (an API or worker and its children);
+    zombies, which only wait to be reaped, do not count."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat_fields(entry.name)
-            if fields is not None and int(fields[2]) == pgid:  # pgrp
+            if fields is not None and int(fields[2]) == pgid and fields[0] != "Z":  # pgrp, state
                 out.append(int(entry.name))
     return out
 
 
-CpuSnapshot = dict[str, dict[int, float]]
+def process_wait(pid: int) -> float | None:
+    """Seconds the threads of a live process were ready to run but waited for a CPU.
+
+    On a machine shared with other work this is what stretches wall times: a worker that
+    waited as long as it ran took twice as long as it would alone.
+    """
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile
+    except OSError:
+        return None
+    return total / 1e9
+
+
+CpuSnapshot = dict[str, dict[int, tuple[float, float]]]
 
 
 def cpu_snapshot(groups: dict[str, list[int]]) -> CpuSnapshot:
-    """CPU seconds of every process of each named set of pids."""
+    """CPU seconds and run-queue wait of every process of each named set of pids."""
     snap: CpuSnapshot = {}
     for name, pids in groups.items():
         snap[name] = {}
         for pid in pids:
-            cpu = process_cpu(pid)
+            cpu, wait = process_cpu(pid), process_wait(pid)
             if cpu is not None:
-                snap[name][pid] = cpu
+                snap[name][pid] = (cpu, wait or 0.0)
     return snap
 
 
 def cpu_delta(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
-    """CPU seconds used between two snapshots, per name (a process born in between counts
-    from zero; one that ended in between is missed, so this is a lower bound)."""
-    return {
-        name: round(sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items()), 3)
-        for name, pids in after.items()
-    }
+    """CPU seconds used (``name``) and seconds spent waiting for a CPU (``name wait``) between
+    two snapshots (a process born in between counts from zero; one that ended in between is
+    missed, so both are lower bounds)."""
+    out: dict[str, float] = {}
+    for name, pids in after.items():
+        old = before.get(name, {})
+        out[name] = round(sum(c - old.get(pid, (0.0, 0.0))[0] for pid, (c, _) in pids.items()), 3)
+        out[f"{name} wait"] = round(
+            sum(w - old.get(pid, (0.0, 0.0))[1] for pid, (_, w) in pids.items()), 3)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +345,9 @@ class Proc:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        deadline = time.monotonic() + 10
+        while group_members(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # SIGKILL is delivered asynchronously
         self._out.close()
 
 
@@ -748,9 +774,12 @@ class LoadResult:
     acked: int
     stored: int
     distinct_stored: int
+    #: Acknowledged with 201 but not in the database.
+    lost: int
     retry_mismatches: int
     findings_per_read: int
     cpu: dict[str, float] = dataclasses.field(default_factory=dict)
+    sessions: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values()) + self.error_count()
@@ -975,24 +1004,77 @@ def _drawings_by_discipline(api: Api, submission_id: int) -> dict[str, int]:
     return out
 
 
-def _stored_annotations(stack: Stack, submission_id: int) -> tuple[int, int]:
-    """Annotations of the load users on the submission: rows and distinct client keys."""
-    from sqlalchemy import func, select
+def _stored_annotations(stack: Stack, submission_id: int) -> list[str]:
+    """The client keys of the load users' annotations stored on the submission, one per row."""
+    from sqlalchemy import select
 
     from review_api.models import Annotation, User
 
     rt = stack.runtime()
     try:
         with rt.db.session() as s:
-            row = s.execute(
-                select(func.count(), func.count(func.distinct(Annotation.client_key)))
+            keys = s.scalars(
+                select(Annotation.client_key)
                 .join(User, User.id == Annotation.author_id)
                 .where(Annotation.submission_id == submission_id,
                        User.username.like("load-%"))
-            ).one()
+            ).all()
     finally:
         rt.db.dispose()
-    return int(row[0]), int(row[1])
+    return [k or "" for k in keys]
+
+
+class SessionSampler:
+    """Samples the database's sessions while the load runs, four times a second.
+
+    Why: latency alone does not say where a request waits. Sessions ``active`` run a
+    statement; ``idle in transaction`` hold a connection (and its row locks) while the
+    application does something else; sessions waiting on a ``Lock`` queue behind another
+    transaction's row, which is how a single hot row serialises the requests.
+    """
+
+    def __init__(self, dbname: str, every: float = 0.25) -> None:
+        import threading
+
+        self.dbname, self.every = dbname, every
+        self.samples: list[Counter[str]] = []
+        self.waits: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SessionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        with _pg_admin() as conn:
+            while not self._stop.wait(self.every):
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = %s", (self.dbname,)).fetchall()
+                sample: Counter[str] = Counter()
+                for state, wtype, wevent in rows:
+                    sample[state or "unknown"] += 1
+                    if wtype == "Lock":
+                        sample["lock wait"] += 1
+                        self.waits[f"{wtype}:{wevent}"] += 1
+                self.samples.append(sample)
+
+    def summary(self) -> dict[str, Any]:
+        """Mean sessions per state over the samples, the most lock waiters seen at once, and
+        the lock kinds waited for."""
+        n = len(self.samples) or 1
+        states = ("active", "idle in transaction", "idle", "lock wait")
+        return {
+            "samples": len(self.samples),
+            **{f"mean {k}": round(sum(x[k] for x in self.samples) / n, 2) for k in states},
+            "max lock wait": max((x["lock wait"] for x in self.samples), default=0),
+            "lock waits": dict(self.waits.most_common(5)),
+        }
 
 
 def run_load(stack: Stack, api: Api, submission_id: int, clients: int, duration: float,
@@ -1001,7 +1083,7 @@ def run_load(stack: Stack, api: Api, submission_id: int, clients: int, duration:
     users = load_users(stack, clients)
     drawings = _drawings_by_discipline(api, submission_id)
 
-    async def main() -> tuple[_Recorder, float, dict[str, float]]:
+    async def main() -> tuple[_Recorder, float, dict[str, float], dict[str, Any]]:
         tokens = await _login_all(stack.port, users)
         reviewers = [_Reviewer(name, tokens[name], drawings[dept], submission_id)
                      for name, dept in users]
@@ -1009,23 +1091,26 @@ def run_load(stack: Stack, api: Api, submission_id: int, clients: int, duration:
         rng = random.Random(seed)
         cpu_before, client_before = stack.cpu(), _own_cpu()
         started = time.monotonic()
-        await asyncio.gather(*(
-            _review(HttpConnection("127.0.0.1", stack.port), rec, who, started + duration,
-                    think, retry_share, random.Random(rng.random()))
-            for who in reviewers
-        ))
+        with SessionSampler(stack.database_url.rsplit("/", 1)[1]) as sessions:
+            await asyncio.gather(*(
+                _review(HttpConnection("127.0.0.1", stack.port), rec, who, started + duration,
+                        think, retry_share, random.Random(rng.random()))
+                for who in reviewers
+            ))
         elapsed = time.monotonic() - started
         cpu = cpu_delta(cpu_before, stack.cpu())
         cpu["client"] = round(_own_cpu() - client_before, 3)
-        return rec, elapsed, cpu
+        return rec, elapsed, cpu, sessions.summary()
 
-    rec, elapsed, cpu = asyncio.run(main())
-    stored, distinct = _stored_annotations(stack, submission_id)
+    rec, elapsed, cpu, sessions = asyncio.run(main())
+    stored = _stored_annotations(stack, submission_id)
     return LoadResult(
         clients=clients, duration=round(elapsed, 2), think=think,
         latencies=rec.latencies, errors={k: dict(v) for k, v in rec.errors.items()},
-        acked=len(rec.acked), stored=stored, distinct_stored=distinct,
+        acked=len(rec.acked), stored=len(stored), distinct_stored=len(set(stored)),
+        lost=len(set(rec.acked) - set(stored)),
         retry_mismatches=rec.retry_mismatches, findings_per_read=rec.findings_seen, cpu=cpu,
+        sessions=sessions,
     )
 
 
@@ -1059,11 +1144,12 @@ def pipeline_table(runs: Sequence[PipelineRun]) -> str:
             _fmt(r.server.get("done")),
             _fmt(tasks.get("ingest", {}).get("sum")), _fmt(tasks.get("check", {}).get("sum")),
             _fmt(tasks.get("check", {}).get("max")), _fmt(r.cpu.get("workers")),
+            _fmt(r.cpu.get("workers wait")),
         ])
     return format_table(
         ["workers", "submission", "drawings", "findings", "upload->done s", "ingested s",
          "checked s", "done s", "ingest busy s", "check busy s", "longest check s",
-         "worker cpu s"],
+         "worker cpu s", "worker wait s"],
         rows,
     )
 
@@ -1091,6 +1177,7 @@ def load_notes(load: LoadResult) -> list[str]:
     if not n or not load.cpu:
         return []
     per = {k: 1000 * v / n for k, v in load.cpu.items()}
+    waited = load.cpu.get("api wait", 0.0)
     server = per.get("api", 0.0) + per.get("database", 0.0)
     cores = os.cpu_count() or 1
     capacity = f", at most about {1000 * cores / server:.0f} requests/s on {cores} free cores" \
@@ -1098,8 +1185,24 @@ def load_notes(load: LoadResult) -> list[str]:
     return [
         f"cpu per request: API {per.get('api', 0):.1f} ms, PostgreSQL "
         f"{per.get('database', 0):.1f} ms, load generator {per.get('client', 0):.1f} ms "
-        f"({n} requests in {load.duration:.0f} s, {n / load.duration:.0f}/s{capacity})",
+        f"({n} requests in {load.duration:.0f} s, {n / load.duration:.0f}/s{capacity}); "
+        f"the API processes waited {waited:.1f} s for a CPU while using {load.cpu.get('api', 0):.1f} s",
         f"findings per read: {load.findings_per_read}",
+        *_sessions_note(load.sessions),
+    ]
+
+
+def _sessions_note(sessions: dict[str, Any]) -> list[str]:
+    """The database sessions line (see ``SessionSampler``)."""
+    if not sessions.get("samples"):
+        return []
+    waits = ", ".join(f"{k} {v}" for k, v in sessions["lock waits"].items()) or "none"
+    return [
+        f"database sessions (mean of {sessions['samples']} samples): "
+        f"{sessions['mean active']:.1f} running a statement, "
+        f"{sessions['mean idle in transaction']:.1f} idle in a transaction, "
+        f"{sessions['mean lock wait']:.1f} waiting for a lock (at most "
+        f"{sessions['max lock wait']}; {waits})"
     ]
 
 
@@ -1145,10 +1248,14 @@ def _load_verdicts(load: LoadResult | None, targets: Targets) -> list[tuple[bool
     ok = errors <= targets.errors
     out.append((ok, f"errors: {errors} of {load.requests()} requests "
                     f"(target {targets.errors}, {_met(ok)})"))
-    ok = load.acked == load.stored == load.distinct_stored and load.retry_mismatches == 0
-    out.append((ok, f"annotations: {load.acked} acknowledged, {load.stored} stored, "
-                    f"{load.distinct_stored} distinct keys, {load.retry_mismatches} retries "
-                    f"answered with another annotation ({_met(ok)})"))
+    same = load.acked == load.stored
+    ok = same and load.lost == 0 and load.stored == load.distinct_stored \
+        and load.retry_mismatches == 0
+    out.append((ok, f"annotations: acked == stored: {'yes' if same else 'no'} "
+                    f"({load.acked} acknowledged, {load.stored} stored, {load.lost} acknowledged "
+                    f"but missing, {load.stored - load.distinct_stored} stored twice, "
+                    f"{load.retry_mismatches} retries answered with another annotation; "
+                    f"{_met(ok)})"))
     return out
 
 
@@ -1275,8 +1382,8 @@ def run(args: argparse.Namespace, log: Log = _say) -> dict[str, Any]:
                                     args.think)
             finally:
                 api.close()
-                _keep_logs(work, args.logs)
     finally:
+        _keep_logs(work, args.logs)
         shutil.rmtree(work, ignore_errors=True)
     config["load_average_after"] = os.getloadavg()
     lines = verdicts(median_seconds(runs, 1), median_seconds(runs, 2), load,
