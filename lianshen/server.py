@@ -87,7 +87,7 @@ def serve(host: str, port: int, demo: bool, worker_processes: int) -> int:
     try:
         if settings.embedded:
             child = start_embedded_worker(worker_processes)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
         if child is not None and child.poll() is None:
             os.killpg(child.pid, signal.SIGTERM)

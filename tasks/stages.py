@@ -265,8 +265,20 @@ def _ingest(rt: Runtime, d: Drawing) -> Next:
             return advance(rt, d.submission_id)
     model_key = f"models/{d.submission_id}/{d.id}.lsdm"
     rt.storage.put_bytes(model_key, dumps(model))
+    _prepare_viewer(rt, d.id, model)
     _finish_drawing(rt, d, model, model_key)
     return advance(rt, d.submission_id)
+
+
+def _prepare_viewer(rt: Runtime, drawing_id: int, model: Any) -> None:
+    """Store what the browser viewer loads, so the first view needs no preparation; on any
+    failure the viewer's endpoint makes it on first use instead."""
+    from viewer.api import prepare_drawing
+
+    try:
+        prepare_drawing(rt.storage, drawing_id, model)
+    except Exception:  # noqa: BLE001 - an optimisation, never a reason to fail the ingest
+        logger.exception("viewer payload of drawing %s", drawing_id)
 
 
 def _fail_drawing(rt: Runtime, d: Drawing, reason: str, zh: str, en: str) -> None:

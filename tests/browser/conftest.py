@@ -110,23 +110,9 @@ class Server:
         return result
 
 
-def _viewer_in_app() -> bool:
-    """Whether ``create_app`` mounts the pages itself (then ``lianshen serve`` is used as is)."""
-    import tempfile
-
-    from review_api.app import create_app
-    from review_api.settings import Settings
-
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(Settings(data_dir=Path(tmp)))
-        return any(getattr(r, "path", "") == "/api/drawings/{drawing_id}/vector" for r in app.routes)
-
-
 def _serve_command(port: int) -> list[str]:
     args = ["--demo", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    if _viewer_in_app():
-        return [sys.executable, "-m", "lianshen.cli", "serve", *args]
-    return [sys.executable, "-m", "tests.browser.serve", *args]
+    return [sys.executable, "-m", "lianshen.cli", "serve", *args]
 
 
 def _children(pid: int) -> list[int]:

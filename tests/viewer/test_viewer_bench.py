@@ -43,4 +43,4 @@ def test_table_shows_ratios_and_sizes() -> None:
     assert "100k" in lines[2] and "0.010" in lines[2] and "7,000" in lines[2]
     assert "2,500" in lines[2] and "600" in lines[2]
     assert lines[3].startswith("10k") and " - " in lines[3]
-    assert list(SECTIONS) == ["preparation"]
+    assert list(SECTIONS) == ["preparation", "first_view"]
