@@ -36,12 +36,18 @@ class Database:
             self.engine: Engine = create_engine(
                 url, connect_args={"timeout": 60, "check_same_thread": False}
             )
-            _sqlite_immediate(self.engine)
+            _sqlite_setup(self.engine, immediate=True)
+            self.read_engine: Engine = create_engine(
+                url, connect_args={"timeout": 60, "check_same_thread": False}
+            )
+            _sqlite_setup(self.read_engine, immediate=False)
         else:
             self.engine = create_engine(
                 url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10
             )
+            self.read_engine = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -49,15 +55,29 @@ class Database:
         with self.sessions() as s, s.begin():
             yield s
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for readers that poll (live event streams): on SQLite its transaction
+        is an ordinary deferred one, so a poll every second never takes the write lock that
+        every ``session()`` takes up front. Nothing written in it is committed."""
+        with self.read_sessions() as s, s.begin():
+            yield s
+            s.rollback()
+
     def dispose(self, *, close: bool = True) -> None:
         """Drop every pooled connection: closed at shutdown; only forgotten (``close=False``)
         in a forked child, whose inherited connections still belong to the parent — closing
         them there would end the parent's sessions too."""
         self.engine.dispose(close=close)
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose(close=close)
 
 
-def _sqlite_immediate(engine: Engine) -> None:
-    """Let SQLAlchemy, not pysqlite, emit BEGIN, and make it ``BEGIN IMMEDIATE``."""
+def _sqlite_setup(engine: Engine, *, immediate: bool) -> None:
+    """WAL journal (readers never block), foreign keys, a long busy timeout; SQLAlchemy, not
+    pysqlite, emits BEGIN: ``BEGIN IMMEDIATE`` for sessions that may write, a deferred
+    ``BEGIN`` for the read-only ones."""
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -71,7 +91,7 @@ def _sqlite_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 def migrate(settings: Settings) -> None:

@@ -284,7 +284,7 @@ def _poll(rt: Runtime, stream: _Stream) -> list[tuple[str, dict[str, Any]]]:
     """New audit events of the submission after the cursor, and a ``status`` event when the
     workflow state, processing state or progress changed."""
     out: list[tuple[str, dict[str, Any]]] = []
-    with rt.db.session() as s:
+    with rt.db.read_session() as s:
         rows = s.scalars(
             select(AuditEvent)
             .where(
@@ -344,7 +344,7 @@ def _open_stream(rt: Runtime, token: str, submission_id: int, since: int | None)
 
 def _still_allowed(rt: Runtime, token: str, submission_id: int) -> bool:
     """Whether the token is still valid and the submission still visible to its user."""
-    with rt.db.session() as s:
+    with rt.db.read_session() as s:
         user = user_for_token(s, rt.settings, token)
         if user is None:
             return False
