@@ -107,7 +107,9 @@ class CheckContext:
         """Objects of ``group`` in the drawings of ``discipline``.
 
         ``closed=True`` keeps closed boundaries (polygons) only; ``texts=True`` texts only,
-        ``texts=False`` everything but texts; ``kinds`` restricts the DXF types.
+        ``texts=False`` everything but texts; ``kinds`` restricts the DXF types. An object has
+        one ``Item`` whatever the query that found it, so large groups asked for with several
+        filters are not wrapped again.
         """
         key = ("items", str(discipline), group, closed, texts, tuple(sorted(kinds or ())))
         cached = self._cache.get(key)
@@ -115,6 +117,7 @@ class CheckContext:
             return list(cached)
         wanted = frozenset(kinds) if kinds is not None else None
         out: list[Item] = []
+        shared: dict[int, Item] = self._cache.setdefault(("item-of",), {})
         for drawing, objects in self._grouped(Discipline(discipline)).get(group, ()):
             for obj in objects:
                 if closed is not None and obj.closed != closed:
@@ -124,7 +127,10 @@ class CheckContext:
                     continue
                 if wanted is not None and obj.kind not in wanted:
                     continue
-                out.append(Item(drawing, obj))
+                item = shared.get(id(obj))
+                if item is None:
+                    item = shared[id(obj)] = Item(drawing, obj)
+                out.append(item)
         self._cache[key] = tuple(out)
         return out
 
@@ -134,7 +140,7 @@ class CheckContext:
         """The objects of a discipline's drawings by group and drawing, in drawing order: one
         pass over every object serves all ``items`` queries, which then scan their group only.
         One list per group and drawing, not one entry per object, so the index adds next to
-        nothing for the garbage collector to walk."""
+        nothing for the garbage collector to walk (most groups are never queried)."""
         key = ("grouped", discipline)
         grouped: dict[str, list[tuple[Drawing, list[SemanticObject]]]] | None = self._cache.get(key)
         if grouped is None:

@@ -221,15 +221,26 @@ def _convex(rooms: np.ndarray, polys: Sequence[Polygon], searches: Sequence[_Sea
     """Whether each room covers the convex hull of its candidates and reached nodes: then
     every segment between two of them lies in the hull and so in the room.
 
-    The candidates lie in the polygon and include its vertices, so their hull is that of the
-    exterior ring's vertices: the hull is built from those and the nodes alone.
+    The candidates lie in the polygon and include its vertices, so their hull is the
+    polygon's; when the nodes lie in that hull too (they are doors on the polygon's edge and
+    its corners), the hull of everything is the polygon's hull, tested without building any
+    point. Otherwise the hull of the polygon's vertices and the nodes is built.
     """
-    points = [
-        np.concatenate([np.asarray(p.exterior.coords)[:, :2], s.ends])
-        for p, s in zip(polys, searches, strict=True)
-    ]
-    owner = np.repeat(np.arange(len(searches)), [len(p) for p in points])
-    hulls = shapely.convex_hull(shapely.multipoints(np.concatenate(points), indices=owner))
+    hulls = np.asarray(shapely.convex_hull(np.asarray(polys, dtype=object)), dtype=object)
+    owner = np.repeat(np.arange(len(searches)), [len(s.ends) for s in searches])
+    ends = np.concatenate([s.ends for s in searches])
+    held = np.asarray(shapely.intersects_xy(hulls[owner], ends[:, 0], ends[:, 1]))
+    outside = np.unique(owner[~held])
+    if outside.size:
+        points = [
+            np.concatenate([np.asarray(polys[k].exterior.coords)[:, :2], searches[k].ends])
+            for k in outside.tolist()
+        ]
+        sizes = [len(p) for p in points]
+        own = np.repeat(np.arange(len(points)), sizes)
+        hulls[outside] = shapely.convex_hull(
+            shapely.multipoints(np.concatenate(points), indices=own)
+        )
     return np.asarray(shapely.covers(rooms, hulls))
 
 

@@ -278,30 +278,32 @@ def text_sources(
     ctx: CheckContext, disciplines: Iterable[Discipline] | None = None
 ) -> list[TextSource]:
     """Every text of the drawings: the drawing's text list (mapped and unmapped layers, e.g.
-    design notes on annotation layers) plus text objects of mapped groups not in that list."""
-    wanted = set(disciplines) if disciplines is not None else None
-    key = ("joint.texts", tuple(sorted(wanted)) if wanted is not None else None)
-    cached = ctx._cache.get(key)
-    if cached is not None:
+    design notes on annotation layers) plus text objects of mapped groups not in that list.
+
+    The texts of all drawings are collected once; a subset of disciplines is a filter of them,
+    in the same order, so no text is read or wrapped twice."""
+    cached = ctx._cache.get(("joint.texts",))
+    if cached is None:
+        cached = tuple(src for drawing in ctx.drawings for src in _drawing_texts(drawing))
+        ctx._cache[("joint.texts",)] = cached
+    if disciplines is None:
         return list(cached)
-    out: list[TextSource] = []
-    for drawing in ctx.drawings:
-        if wanted is not None and drawing.discipline not in wanted:
+    wanted = set(disciplines)
+    return [src for src in cached if src.drawing.discipline in wanted]
+
+
+def _drawing_texts(drawing: Drawing) -> Iterator[TextSource]:
+    """The texts of one drawing (see ``text_sources``)."""
+    seen: set[str] = set()
+    for t in drawing.model.texts:
+        seen.add(t.handle)
+        yield TextSource(drawing, t.text, t.x, t.y, t.handle, _sheet_at(drawing, t.x, t.y))
+    for o in drawing.model.objects:
+        if o.text is None or o.handle in seen:
             continue
-        seen: set[str] = set()
-        for t in drawing.model.texts:
-            seen.add(t.handle)
-            out.append(
-                TextSource(drawing, t.text, t.x, t.y, t.handle, _sheet_at(drawing, t.x, t.y))
-            )
-        for o in drawing.model.objects:
-            if o.text is None or o.handle in seen:
-                continue
-            c = o.point or (o.geometry.centroid.x, o.geometry.centroid.y)
-            sheet = drawing.model.sheets[o.sheet] if o.sheet is not None else None
-            out.append(TextSource(drawing, o.text, c[0], c[1], o.handle, sheet))
-    ctx._cache[key] = tuple(out)
-    return out
+        c = o.point or (o.geometry.centroid.x, o.geometry.centroid.y)
+        sheet = drawing.model.sheets[o.sheet] if o.sheet is not None else None
+        yield TextSource(drawing, o.text, c[0], c[1], o.handle, sheet)
 
 
 def text_violation(
