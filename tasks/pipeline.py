@@ -118,10 +118,14 @@ def enqueue_submission(drawing_ids: list[int]) -> None:
     """Start the pipeline of a new submission: one ingest message per drawing.
 
     A broker that is down is not the uploader's problem: the rows are committed, and the
-    sweeper publishes the messages once the broker is back.
+    sweeper publishes the messages once the broker is back. After the first failure the rest
+    is not tried, so the upload answers without waiting out one publish retry per drawing.
     """
-    for drawing_id in drawing_ids:
+    for n, drawing_id in enumerate(drawing_ids):
         try:
             ingest.delay(drawing_id)
         except Exception as exc:  # noqa: BLE001 - the sweeper recovers unsent messages
-            logger.warning("could not publish ingest of drawing %s: %s", drawing_id, exc)
+            logger.warning(
+                "could not publish ingest of drawings %s: %s", drawing_ids[n:], exc
+            )
+            return
