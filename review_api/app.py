@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from review_api.db import Database
@@ -20,6 +21,8 @@ from review_api.workflow import IllegalTransition
 from tasks.stages import Runtime
 
 __all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -163,12 +166,24 @@ def _error_answers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            {"detail": "数据库暂时不可用，请稍后重试 / the database is unavailable, retry shortly"},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+    async def _db_error(request: Request, exc: Exception) -> JSONResponse:
+        """503 only when the database was unreachable; a unique-key race is a 409; anything
+        else is a bug, logged, and answered 500 without details."""
+        from tasks.stages import is_outage
+
+        if is_outage(exc):
+            return JSONResponse(
+                {"detail": "数据库暂时不可用，请稍后重试 / the database is unavailable, retry shortly"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        if isinstance(exc, IntegrityError):
+            return JSONResponse(
+                {"detail": "与同时进行的其他操作冲突，请重试 / conflicts with a concurrent change, retry"},
+                status_code=409,
+            )
+        logger.error("database error in %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "内部错误 / internal error"}, status_code=500)
 
     @app.exception_handler(StorageError)
     async def _storage_down(_: Request, exc: StorageError) -> JSONResponse:

@@ -245,6 +245,7 @@ class WorkerProcess:
                 "LIANSHEN_S3_BUCKET": settings.s3_bucket,
                 "LIANSHEN_S3_ACCESS_KEY": settings.s3_access_key,
                 "LIANSHEN_S3_SECRET_KEY": settings.s3_secret_key,
+                "LIANSHEN_S3_REGION": settings.s3_region,
                 "LIANSHEN_SECRET_KEY": settings.secret_key,
                 "LIANSHEN_MAX_DELIVERIES": str(settings.max_deliveries),
                 "LIANSHEN_STALLED_AFTER_SECONDS": str(settings.stalled_after_seconds),
