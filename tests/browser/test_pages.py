@@ -512,6 +512,11 @@ def test_supervisor_sees_the_lights_and_verifies_the_audit_trail(server: Server,
     result = page.locator("[data-testid=audit-verify-result] .pill-ok")
     result.wait_for()
     assert "完整" in result.inner_text()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=charts] img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.locator("[data-testid=charts] img").count() == 7
     screenshot(page, "11-supervisor-overview")
     assert watch.clean, watch
     page.context.close()

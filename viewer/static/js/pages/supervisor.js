@@ -1,7 +1,7 @@
 // Supervisor (and bureau): running steps with green / yellow / red, and the audit trail with
 // its verification.
 
-import { api } from "../api.js";
+import { api, blobUrl } from "../api.js";
 import { errorBox, errorText, frame, route } from "../app.js";
 import { h, linkCell, pill, replace, table, when } from "../dom.js";
 import { currentLang, t, tv } from "../i18n.js";
@@ -88,6 +88,46 @@ function auditCard(audit) {
   );
 }
 
+const CHARTS = ["now", "on_time", "duration", "open_by_age", "findings", "rounds", "satisfaction"];
+
+/** The dashboard's charts (server-drawn PNGs, fetched with the login) and the CSV export. */
+function chartsCard() {
+  const grid = h("div", { class: "charts", "data-testid": "charts" });
+  for (const name of CHARTS) {
+    const img = h("img", { class: "chart", alt: t(`chart.${name}`), "data-testid": `chart-${name}` });
+    grid.appendChild(h("figure", { class: "chart-box" }, img, h("figcaption", null, t(`chart.${name}`))));
+    blobUrl(`/api/supervision/charts/${name}.png`)
+      .then((url) => {
+        img.src = url;
+      })
+      .catch(() => {
+        img.alt = `${t(`chart.${name}`)} — ${t("chart.unavailable")}`;
+      });
+  }
+  const csv = h(
+    "button",
+    {
+      type: "button",
+      "data-testid": "stats-csv",
+      onclick: async () => {
+        const url = await blobUrl("/api/supervision/stats?format=csv");
+        const a = h("a", { href: url, download: "lianshen-statistics.csv" });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      },
+    },
+    t("chart.csv"),
+  );
+  return h(
+    "section",
+    { class: "card" },
+    h("div", { class: "card-head" }, h("h2", null, t("overview.charts")), h("div", { class: "row" }, csv)),
+    grid,
+  );
+}
+
 route("/overview", ["supervisor", "bureau"], async (user) => {
   const main = frame(user, "/overview");
   const body = h("div", { class: "stack" }, h("div", { class: "loading" }, t("common.loading")));
@@ -96,6 +136,7 @@ route("/overview", ["supervisor", "bureau"], async (user) => {
     const steps = await api("GET", "/api/supervision/steps");
     const cards = [stepsCard(steps)];
     if (user.role === "supervisor") {
+      cards.push(chartsCard());
       const first = await api("GET", "/api/audit?limit=1000");
       let audit = first;
       while (audit.events.length === 1000) {
