@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +34,7 @@ CHUNK = 512
 """Segments tested per vectorised call (below the collector's 700-allocation threshold)."""
 
 
-def _reflex(polys: Sequence[Polygon]) -> list[list[Point2]]:
+def _reflex(polys: Sequence[Polygon] | np.ndarray) -> list[list[Point2]]:
     """Per polygon, the corners where the interior angle exceeds 180° (the only turning points
     of paths), ring by ring (exterior first) in the order of the rings oriented with the
     exterior counter-clockwise."""
@@ -93,32 +93,48 @@ def _bisector_points(poly: Polygon, sources: Sequence[Point2]) -> np.ndarray:
     return np.asarray(pts, dtype=float).reshape(-1, 2)
 
 
+def _ring_points(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinates of closed rings without their closing points, and the ring of each."""
+    xy, owner = shapely.get_coordinates(rings, return_index=True)
+    closing = np.cumsum(np.bincount(owner, minlength=len(rings))) - 1
+    keep = np.ones(len(xy), dtype=bool)
+    keep[closing[closing >= 0]] = False
+    return xy[keep], owner[keep]
+
+
+def _flat_candidates(
+    polys: np.ndarray, sources: Sequence[Sequence[Point2]], step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of all polygons in one (n, 2) array, polygon after polygon, and the
+    polygon of each: per polygon its vertices, a grid inside, the boundary every ``step`` and
+    the points of the boundary equidistant from two sources (see ``candidates``)."""
+    rings = shapely.get_exterior_ring(polys)
+    vertices, v_own = _ring_points(rings)
+    grids = [_grid_points(p, step) for p in polys]
+    g_own = np.repeat(np.arange(len(polys)), [len(g) for g in grids])
+    grid = np.concatenate([np.empty((0, 2)), *grids])
+    inside = np.asarray(shapely.contains_xy(polys[g_own], grid[:, 0], grid[:, 1]), dtype=bool)
+    dense, d_own = _ring_points(shapely.segmentize(rings, step))
+    cuts = [
+        _bisector_points(p, s) if len(s) > 1 else np.empty((0, 2))
+        for p, s in zip(polys, sources, strict=True)
+    ]
+    c_own = np.repeat(np.arange(len(polys)), [len(c) for c in cuts])
+    xy = np.concatenate([vertices, grid[inside], dense, np.concatenate([np.empty((0, 2)), *cuts])])
+    owner = np.concatenate([v_own, g_own[inside], d_own, c_own])
+    part = np.repeat(np.arange(4), [len(v_own), int(inside.sum()), len(d_own), len(c_own)])
+    order = np.lexsort((part, owner))
+    return xy[order], owner[order]
+
+
 def candidates(
     polys: Sequence[Polygon], sources: Sequence[Sequence[Point2]], step: float
 ) -> list[np.ndarray]:
     """Per polygon, the points where the farthest distance can lie, as (n, 2): the vertices,
-    the boundary every ``step``, a grid inside, and the points of the boundary equidistant
-    from two sources (where the distance to the nearer source peaks)."""
-    grids = [_grid_points(p, step) for p in polys]
-    owner = np.repeat(np.arange(len(polys)), [len(g) for g in grids])
-    every = np.concatenate([np.empty((0, 2)), *grids])
-    geoms = np.asarray(polys, dtype=object)
-    inside = np.split(
-        shapely.contains_xy(geoms[owner], every[:, 0], every[:, 1]),
-        np.cumsum([len(g) for g in grids])[:-1],
-    )
-    dense = shapely.segmentize(shapely.get_exterior_ring(geoms), step)
-    return [
-        np.concatenate(
-            [
-                np.asarray(p.exterior.coords)[:-1, :2],
-                g[ok],
-                np.asarray(d.coords)[:-1, :2],
-                _bisector_points(p, s),
-            ]
-        )
-        for p, g, ok, d, s in zip(polys, grids, inside, dense, sources, strict=True)
-    ]
+    a grid of ``step`` inside, the boundary every ``step``, and the points of the boundary
+    equidistant from two sources (where the distance to the nearer source peaks)."""
+    xy, owner = _flat_candidates(np.asarray(polys, dtype=object), sources, step)
+    return np.split(xy, np.cumsum(np.bincount(owner, minlength=len(polys)))[:-1])
 
 
 def _inside(rooms: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -177,47 +193,61 @@ def _dijkstra(
 
 
 @dataclass
-class _Search:
-    """One polygon's search: its nodes (sources first, then reflex corners), their path
-    lengths to the nearest source and that source, the candidate points, the nodes reached
-    (``reach``, their points ``ends``) and ``lengths[t, k]``, the walk from candidate ``t``
-    through reached node ``k`` if ``t`` sees it."""
+class _Graph:
+    """One polygon's nodes (sources first, then reflex corners), their path lengths to the
+    nearest source and that source, and the nodes reached (``reach``)."""
 
     nodes: list[Point2]
     dist: list[float]
     origin: list[int]
-    targets: np.ndarray
-    reach: list[int]
-    ends: np.ndarray
-    lengths: np.ndarray
 
-    @classmethod
-    def start(
-        cls, nodes: list[Point2], dist: list[float], origin: list[int], targets: np.ndarray
-    ) -> _Search:
-        """The search once the nodes' path lengths are known."""
-        reach = [k for k in range(len(nodes)) if math.isfinite(dist[k])]
-        ends = np.asarray([nodes[k] for k in reach], dtype=float).reshape(-1, 2)
-        legs = np.hypot(
-            targets[:, None, 0] - ends[None, :, 0], targets[:, None, 1] - ends[None, :, 1]
-        )
-        lengths = legs + np.asarray([dist[k] for k in reach])
-        return cls(nodes, dist, origin, targets, reach, ends, lengths)
+    @property
+    def reach(self) -> list[int]:
+        """The nodes with a path to a source."""
+        return [k for k in range(len(self.nodes)) if math.isfinite(self.dist[k])]
 
-    def walk(self, t: int, seen: list[bool]) -> tuple[float, Point2, int]:
-        """Candidate ``t``'s exact path length through the first node seen giving the least,
-        the candidate's point and the source it walks to."""
-        point = (float(self.targets[t, 0]), float(self.targets[t, 1]))
+    def walk(self, point: Point2, seen: list[bool]) -> tuple[float, int]:
+        """A point's exact path length through the first node it sees giving the least, and
+        the source it walks to; ``seen`` is per reached node."""
         total, via = math.inf, -1
         for k, ok in zip(self.reach, seen, strict=True):
             if ok:
                 d = self.dist[k] + math.dist(point, self.nodes[k])
                 if d < total:
                     total, via = d, self.origin[k]
-        return total, point, via
+        return total, via
 
 
-def _convex(rooms: np.ndarray, polys: Sequence[Polygon], searches: Sequence[_Search]) -> np.ndarray:
+@dataclass
+class _Stack:
+    """The candidates of the polygons that reach the same number of nodes, in one array:
+    ``points`` and ``case`` are each candidate and its polygon, ``ends[i, k]`` the point of
+    its ``k``-th reached node and ``lengths[i, k]`` the walk through it if seen."""
+
+    points: np.ndarray
+    case: np.ndarray
+    ends: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(
+        cls, ks: list[int], graphs: Sequence[_Graph], xy: np.ndarray, owner: np.ndarray
+    ) -> _Stack:
+        """The stack of polygons ``ks``, which reach the same number of nodes."""
+        reach = [graphs[k].reach for k in ks]
+        ends = np.asarray([[graphs[k].nodes[n] for n in r] for k, r in zip(ks, reach, strict=True)])
+        dist = np.asarray([[graphs[k].dist[n] for n in r] for k, r in zip(ks, reach, strict=True)])
+        local = np.full(len(graphs), -1)
+        local[ks] = np.arange(len(ks))
+        rows = np.flatnonzero(local[owner] >= 0)
+        at = local[owner[rows]]
+        pts = xy[rows]
+        e = ends[at]
+        legs = np.hypot(pts[:, None, 0] - e[:, :, 0], pts[:, None, 1] - e[:, :, 1])
+        return cls(pts, owner[rows], e, legs + dist[at])
+
+
+def _convex(rooms: np.ndarray, polys: np.ndarray, graphs: Sequence[_Graph]) -> np.ndarray:
     """Whether each room covers the convex hull of its candidates and reached nodes: then
     every segment between two of them lies in the hull and so in the room.
 
@@ -226,58 +256,39 @@ def _convex(rooms: np.ndarray, polys: Sequence[Polygon], searches: Sequence[_Sea
     its corners), the hull of everything is the polygon's hull, tested without building any
     point. Otherwise the hull of the polygon's vertices and the nodes is built.
     """
-    hulls = np.asarray(shapely.convex_hull(np.asarray(polys, dtype=object)), dtype=object)
-    owner = np.repeat(np.arange(len(searches)), [len(s.ends) for s in searches])
-    ends = np.concatenate([s.ends for s in searches])
-    held = np.asarray(shapely.intersects_xy(hulls[owner], ends[:, 0], ends[:, 1]))
+    hulls = np.asarray(shapely.convex_hull(polys), dtype=object)
+    ends = [np.asarray([g.nodes[n] for n in g.reach], dtype=float).reshape(-1, 2) for g in graphs]
+    owner = np.repeat(np.arange(len(graphs)), [len(e) for e in ends])
+    flat = np.concatenate(ends)
+    held = np.asarray(shapely.intersects_xy(hulls[owner], flat[:, 0], flat[:, 1]))
     outside = np.unique(owner[~held])
     if outside.size:
         points = [
-            np.concatenate([np.asarray(polys[k].exterior.coords)[:, :2], searches[k].ends])
+            np.concatenate([np.asarray(polys[k].exterior.coords)[:, :2], ends[k]])
             for k in outside.tolist()
         ]
-        sizes = [len(p) for p in points]
-        own = np.repeat(np.arange(len(points)), sizes)
+        own = np.repeat(np.arange(len(points)), [len(p) for p in points])
         hulls[outside] = shapely.convex_hull(
             shapely.multipoints(np.concatenate(points), indices=own)
         )
     return np.asarray(shapely.covers(rooms, hulls))
 
 
-def _nearest_seen(
-    rooms: np.ndarray, polys: Sequence[Polygon], searches: Sequence[_Search]
-) -> list[np.ndarray]:
-    """Per search and candidate, the least of ``lengths[t, k]`` over the nodes ``k`` it sees
-    (inf if none).
+def _nearest_seen(stack: _Stack, rooms: np.ndarray, convex: np.ndarray) -> np.ndarray:
+    """Per row, the least of ``lengths[i, k]`` over the nodes ``k`` it sees (inf if none).
 
-    Nodes are tried in order of length, every candidate of every room at once, and a candidate
-    stops at the first node it sees: that one gives its least length. Most candidates see
-    their best node, so this tests about one segment per candidate instead of one per node.
-    In convex rooms (``_convex``) nothing is tested. Rooms are stacked by their number of
-    reached nodes, so that each stack is one array.
+    In convex rooms (``_convex``) every node is seen. Elsewhere nodes are tried in order of
+    length, every row at once, and a row stops at the first node it sees: that one gives its
+    least length. Most candidates see their best node, so this tests about one segment per
+    candidate instead of one per node.
     """
-    convex = _convex(rooms, polys, searches).tolist()
-    least = {k: np.asarray(s.lengths.min(axis=1)) for k, s in enumerate(searches) if convex[k]}
-    stacks: dict[int, list[int]] = {}
-    for k, s in enumerate(searches):
-        if not convex[k]:
-            stacks.setdefault(len(s.reach), []).append(k)
-    for width, ks in stacks.items():
-        counts = [len(searches[k].targets) for k in ks]
-        ends = np.concatenate(
-            [
-                np.broadcast_to(searches[k].ends, (n, width, 2))
-                for k, n in zip(ks, counts, strict=True)
-            ]
+    least = stack.lengths.min(axis=1)
+    bent = np.flatnonzero(~convex[stack.case])
+    if bent.size:
+        least[bent] = _first_seen(
+            rooms[stack.case[bent]], stack.points[bent], stack.ends[bent], stack.lengths[bent]
         )
-        found = _first_seen(
-            rooms[np.repeat(np.asarray(ks), counts)],
-            np.concatenate([searches[k].targets for k in ks]),
-            ends,
-            np.concatenate([searches[k].lengths for k in ks]),
-        )
-        least.update(zip(ks, np.split(found, np.cumsum(counts)[:-1]), strict=True))
-    return [least[k] for k in range(len(searches))]
+    return np.asarray(least)
 
 
 def _first_seen(
@@ -299,26 +310,6 @@ def _first_seen(
     return least
 
 
-def _sight(
-    rooms: np.ndarray, searches: Sequence[_Search], picks: Sequence[np.ndarray]
-) -> list[list[list[bool]]]:
-    """Per search, ``seen[t][k]`` for its picked candidates: whether each sees each reached
-    node along a straight line inside the room."""
-    owner, a, b, sizes = [], [], [], []
-    for k, (s, pick) in enumerate(zip(searches, picks, strict=True)):
-        n = len(s.reach)
-        a.append(np.repeat(s.targets[pick], n, axis=0))
-        b.append(np.tile(s.ends, (len(pick), 1)))
-        owner.append(np.full(len(pick) * n, k))
-        sizes.append(len(pick) * n)
-    seen = _inside(rooms[np.concatenate(owner)], np.concatenate(a), np.concatenate(b))
-    parts = np.split(seen, np.cumsum(sizes)[:-1])
-    return [
-        p.reshape(len(pick), len(s.reach)).tolist()
-        for p, pick, s in zip(parts, picks, searches, strict=True)
-    ]
-
-
 def farthest_points(
     cases: Sequence[tuple[Polygon, Sequence[Point2]]], step: float = 0.5
 ) -> list[Farthest]:
@@ -333,32 +324,51 @@ def farthest_points(
     live = [k for k, (_, src) in enumerate(cases) if len(src)]
     if not live:
         return out
-    polys = [cases[k][0] for k in live]
+    polys = np.asarray([cases[k][0] for k in live], dtype=object)
     sources = [[(float(x), float(y)) for x, y in cases[k][1]] for k in live]
     rooms = np.asarray(shapely.buffer(polys, 1e-6, join_style="mitre"), dtype=object)
     shapely.prepare(rooms)
     nodes = [src + corners for src, corners in zip(sources, _reflex(polys), strict=True)]
-    graphs = [n if len(n) > len(src) else [] for n, src in zip(nodes, sources, strict=True)]
-    searches = [
-        _Search.start(n, *_dijkstra(n, len(src), e), t)
-        for n, src, e, t in zip(
-            nodes, sources, _edges(rooms, graphs), candidates(polys, sources, step), strict=True
-        )
+    corners = [n if len(n) > len(src) else [] for n, src in zip(nodes, sources, strict=True)]
+    graphs = [
+        _Graph(n, *_dijkstra(n, len(src), e))
+        for n, src, e in zip(nodes, sources, _edges(rooms, corners), strict=True)
     ]
-    approx = _nearest_seen(rooms, polys, searches)
-    picks = []
-    for a in approx:
-        finite = np.isfinite(a)
-        top = float(a[finite].max()) if finite.any() else math.inf
-        picks.append(np.flatnonzero(finite & (a >= top - TIE_M)))
-    for k, s, pick, seen in zip(live, searches, picks, _sight(rooms, searches, picks), strict=True):
-        best: Farthest = (-math.inf, None, None)
-        for t, row in zip(pick.tolist(), seen, strict=True):
-            total, point, via = s.walk(t, row)
-            if total > best[0]:
-                best = (total, point, s.nodes[via])
-        out[k] = best if best[1] is not None else (0.0, None, None)
+    xy, owner = _flat_candidates(polys, sources, step)
+    convex = _convex(rooms, polys, graphs)
+    widths: dict[int, list[int]] = {}
+    for k, g in enumerate(graphs):
+        widths.setdefault(len(g.reach), []).append(k)
+    best: list[Farthest] = [(-math.inf, None, None)] * len(graphs)
+    for ks in widths.values():
+        stack = _Stack.of(ks, graphs, xy, owner)
+        for i, k, seen in _picks(stack, rooms, _nearest_seen(stack, rooms, convex)):
+            point = (float(stack.points[i, 0]), float(stack.points[i, 1]))
+            total, via = graphs[k].walk(point, seen)
+            if total > best[k][0]:
+                best[k] = (total, point, graphs[k].nodes[via])
+    for k, b in zip(live, best, strict=True):
+        out[k] = b if b[1] is not None else (0.0, None, None)
     return out
+
+
+def _picks(
+    stack: _Stack, rooms: np.ndarray, approx: np.ndarray
+) -> Iterator[tuple[int, int, list[bool]]]:
+    """The rows within ``TIE_M`` of their polygon's largest estimate, in order, each with its
+    polygon and whether it sees each of the polygon's reached nodes."""
+    finite = np.isfinite(approx)
+    top = np.full(int(stack.case.max()) + 1, -np.inf)
+    np.maximum.at(top, stack.case[finite], approx[finite])
+    rows = np.flatnonzero(finite & (approx >= top[stack.case] - TIE_M))
+    width = stack.ends.shape[1]
+    seen = _inside(
+        rooms[np.repeat(stack.case[rows], width)],
+        np.repeat(stack.points[rows], width, axis=0),
+        stack.ends[rows].reshape(-1, 2),
+    ).reshape(len(rows), width)
+    for i, row in zip(rows.tolist(), seen.tolist(), strict=True):
+        yield i, int(stack.case[i]), row
 
 
 def farthest_point(poly: Polygon, sources: Sequence[Point2], step: float = 0.5) -> Farthest:
