@@ -453,5 +453,39 @@ def drawing_context(drawing_id: int, user: CurrentUser, s: DbSession) -> dict[st
             {"id": d.id, "discipline": d.discipline, "file": d.file, "status": d.status}
             for d in siblings
         ],
+        "rounds": _rounds_of(s, user, drawing, sub),
     }
+
+
+def _rounds_of(s: Session, user: Any, drawing: Drawing, sub: Submission) -> list[dict[str, Any]]:
+    """The same drawing in every other round of the project that the user may see (same path,
+    else the discipline's only drawing), for switching and comparing rounds."""
+    from review_api.access import can_see_submission
+
+    out = []
+    for other in s.scalars(
+        select(Submission)
+        .where(Submission.project_id == sub.project_id, Submission.id != sub.id)
+        .order_by(Submission.round)
+    ):
+        if not can_see_submission(s, user, other):
+            continue
+        candidates = s.scalars(
+            select(Drawing).where(
+                Drawing.submission_id == other.id, Drawing.discipline == drawing.discipline
+            ).order_by(Drawing.id)
+        ).all()
+        same = [d for d in candidates if d.file == drawing.file] or (
+            list(candidates) if len(candidates) == 1 else []
+        )
+        if same:
+            out.append(
+                {
+                    "submission_id": other.id,
+                    "round": other.round,
+                    "drawing_id": same[0].id,
+                    "status": same[0].status,
+                }
+            )
+    return out
 

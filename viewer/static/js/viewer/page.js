@@ -10,6 +10,7 @@ import { findingMessage, replyForm, reviewPill, severityPill, thread } from "../
 import { DrawingCanvas, FONT_STACK } from "./canvas.js";
 import { area, bounds, formatLength, length, niceLength, parts, screenDistance } from "./geometry.js";
 import { readPayload } from "./payload.js";
+import { drawRounds, loadCarried, roundsPanel } from "./rounds.js";
 
 export const DEPT_COLOURS = {
   planning: "#2e7d32",
@@ -74,7 +75,7 @@ class Viewer {
       return;
     }
     this.build();
-    await Promise.all([this.loadPayload(payload), this.loadFindings(), this.loadAnnotations()]);
+    await Promise.all([this.loadPayload(payload), this.loadFindings(), this.loadAnnotations(), loadCarried(this)]);
     this.applyFocus();
     this.events = followEvents(this.submission.id, {
       change: (e) => this.onChange(e),
@@ -273,7 +274,7 @@ class Viewer {
   renderTabs() {
     const tab = (k, label) =>
       h("button", { type: "button", class: this.tab === k ? "tab active" : "tab", "data-testid": `tab-${k}`, onclick: () => { this.tab = k; this.renderTabs(); this.renderPanel(); } }, t(label));
-    replace(this.tabs, tab("findings", "viewer.tab_findings"), tab("annotations", "viewer.tab_annotations"), tab("layers", "viewer.tab_layers"));
+    replace(this.tabs, tab("findings", "viewer.tab_findings"), tab("annotations", "viewer.tab_annotations"), tab("layers", "viewer.tab_layers"), tab("rounds", "viewer.tab_rounds"));
   }
 
   renderPanel() {
@@ -282,6 +283,7 @@ class Viewer {
     let body;
     if (this.tab === "findings") body = this.findingsPanel();
     else if (this.tab === "annotations") body = this.annotationsPanel();
+    else if (this.tab === "rounds") body = roundsPanel(this);
     else body = this.layersPanel();
     replace(this.panelBody, top, body);
   }
@@ -795,6 +797,7 @@ class Viewer {
       const on = sel && sel.type === "finding" && sel.id === f.id;
       strokeGeometry(ctx, f.location, toScreen, { colour: FINDING_COLOUR, width: on ? 3.5 : 1.8, fill: "rgba(224,0,0,0.07)", dash: f.review_status === "dismissed" ? [4, 4] : null, halo: on });
     }
+    drawRounds(this, ctx, toScreen, strokeGeometry);
     for (const a of this.visibleAnnotations()) {
       const on = sel && sel.type === "annotation" && sel.id === a.id;
       drawAnnotation(ctx, a.kind, a.geometry, a.text, toScreen, DEPT_COLOURS[a.department] || "#555", on);
