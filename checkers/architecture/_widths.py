@@ -107,7 +107,8 @@ def narrowest_widths(polys: Sequence[BaseGeometry]) -> list[tuple[float, BaseGeo
 
     A rectangle's width is its short side. Otherwise the width is the largest ``w`` whose
     opening removes no neck or dead end (bisection to 1 mm, at most 30 steps); the place is
-    the piece removed just above that width.
+    the piece removed just above that width (kept from the step that found it, when that
+    step was buffered).
     """
     geoms = np.asarray(list(polys), dtype=object)
     out: list[tuple[float, BaseGeometry] | None] = [None] * len(geoms)
@@ -121,6 +122,7 @@ def narrowest_widths(polys: Sequence[BaseGeometry]) -> list[tuple[float, BaseGeo
             continue
         lo[k], hi[k], bounds[k] = 0.0, short + 0.01, square_bounds(poly)
     active = list(lo)
+    at_hi: dict[int, BaseGeometry] = {}  # the piece found at ``hi``, when it was buffered
     for _ in range(30):
         active = [k for k in active if not hi[k] - lo[k] < 1e-4]
         if not active:
@@ -128,18 +130,25 @@ def narrowest_widths(polys: Sequence[BaseGeometry]) -> list[tuple[float, BaseGeo
         mids = {k: (lo[k] + hi[k]) / 2.0 for k in active}
         blocked = {k: _known(mids[k], bounds[k]) for k in active}
         ask = [k for k in active if blocked[k] is None]
+        found: dict[int, BaseGeometry] = {}
         if ask:
-            found = _constrictions(geoms[ask], np.asarray([mids[k] for k in ask]))
-            blocked.update((k, f is not None) for k, f in zip(ask, found, strict=True))
+            pieces = _constrictions(geoms[ask], np.asarray([mids[k] for k in ask]))
+            found = {k: f for k, f in zip(ask, pieces, strict=True) if f is not None}
+            blocked.update((k, k in found) for k in ask)
         for k in active:
-            if blocked[k]:
-                hi[k] = mids[k]
-            else:
+            if not blocked[k]:
                 lo[k] = mids[k]
-    bisected = list(lo)
-    wheres = _constrictions(geoms[bisected], np.asarray([hi[k] for k in bisected]))
-    for k, where in zip(bisected, wheres, strict=True):
-        out[k] = (round((lo[k] + hi[k]) / 2.0, 3), where or geoms[k])
+                continue
+            hi[k] = mids[k]
+            if k in found:
+                at_hi[k] = found[k]
+            else:
+                at_hi.pop(k, None)
+    again = [k for k in lo if k not in at_hi]
+    pieces = _constrictions(geoms[again], np.asarray([hi[k] for k in again]))
+    at_hi.update((k, f) for k, f in zip(again, pieces, strict=True) if f is not None)
+    for k in lo:
+        out[k] = (round((lo[k] + hi[k]) / 2.0, 3), at_hi.get(k) or geoms[k])
     return cast(list[tuple[float, BaseGeometry]], out)
 
 
