@@ -8,6 +8,7 @@ Layout::
     audit.json                        the audit events of these rounds, with their chain hashes
     rounds/<n>/drawings/<file>        the drawings as submitted (their SHA-256 as recorded)
     rounds/<n>/documents/<kind>-<code>.pdf   the signed documents
+    rounds/<n>/comparisons/<id>-<prev>.json  each drawing compared with the previous round
                                       (a file storage lost has ``"path": null`` in case.json)
     manifest.json                     every other file: path, size, SHA-256
     SHA256SUMS                        the same, for ``sha256sum -c``
@@ -39,6 +40,7 @@ from review_api.models import (
     Decision,
     Document,
     Drawing,
+    DrawingComparison,
     Finding,
     ItemAnswer,
     Opinion,
@@ -177,6 +179,18 @@ def _round(
         documents.append({"id": doc.id, "kind": doc.kind, "decision": doc.decision,
                           "verification_code": doc.verification_code, "sha256": doc.sha256,
                           "issued_at": doc.issued_at, "signer": doc.signer, "path": path})
+    comparisons = []
+    ids = [d["id"] for d in drawings]
+    for c in s.scalars(
+        select(DrawingComparison)
+        .where(DrawingComparison.drawing_id.in_(ids))
+        .order_by(DrawingComparison.id)
+    ):
+        path = _copy(w, storage, _safe_path(
+            folder, "comparisons", f"{c.drawing_id}-{c.previous_drawing_id}.json"
+        ), c.storage_key)
+        comparisons.append({"drawing_id": c.drawing_id, "previous_drawing_id": c.previous_drawing_id,
+                            "summary": c.summary, "created_at": c.created_at, "path": path})
     annotations = annotations_of(s, user, [sub.id])
     threads = replies_of(s, [a.id for a in annotations])
     decision = s.scalar(select(Decision).where(Decision.submission_id == sub.id))
@@ -204,6 +218,7 @@ def _round(
             "decided_at": decision.decided_at,
         },
         "documents": documents,
+        "comparisons": comparisons,
         "item_answers": [
             {"source_type": x.source_type, "source_id": x.source_id, "status": x.status,
              "text": x.text, "author_id": x.author_id, "created_at": x.created_at}

@@ -113,6 +113,19 @@ def test_drawings_compare_across_rounds(rounds: dict[str, Any]) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) >= {"added", "removed", "modified", "moved", "sheets"}
+    r = bureau("get", f"/api/submissions/{sub2['id']}/export?format=archive")
+    assert r.status_code == 200
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        case = json.loads(zf.read("case.json"))
+        round2 = next(x for x in case["rounds"] if x["submission"]["id"] == sub2["id"])
+        assert {c["drawing_id"] for c in round2["comparisons"]} >= {d2["architecture/plans.dxf"]}
+        assert [c["source_type"] for c in round2["carried_items"]]
+        for c in round2["comparisons"]:
+            assert set(json.loads(zf.read(c["path"]))) >= {"added", "removed", "moved"}
     assert p.as_("applicant-other")(
         "get", f"/api/drawings/{d2['architecture/plans.dxf']}/compare?with={d1['architecture/plans.dxf']}"
     ).status_code == 404
