@@ -78,6 +78,9 @@ PHASE_B_SAMPLE = "residential_tower_violations"
 PLAN_FOLDERS = ("architecture", "fire")
 POLL_SECONDS = 0.1
 PHASES = ("scaling", "load")
+#: A connection idle this long is not reused: uvicorn closes idle ones after 5 s, and a request
+#: sent as it does so is lost in between (HTTP clients such as httpx expire them likewise).
+KEEPALIVE_SECONDS = 4.0
 
 Log = Callable[[str], None]
 
@@ -255,49 +258,59 @@ def group_members(pgid: int) -> list[int]:
     return out
 
 
-def process_wait(pid: int) -> float | None:
-    """Seconds the threads of a live process were ready to run but waited for a CPU.
+def thread_waits(pid: int) -> dict[int, float]:
+    """Seconds each live thread of a process was ready to run but waited for a CPU.
 
     On a machine shared with other work this is what stretches wall times: a worker that
-    waited as long as it ran took twice as long as it would alone.
+    waited as long as it ran took twice as long as it would alone. Per thread, because a
+    thread pool's threads come and go: a process-wide sum would shrink when one ends.
     """
-    total = 0
+    out: dict[int, float] = {}
     try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            try:
-                total += int((task / "schedstat").read_text().split()[1])
-            except (OSError, IndexError, ValueError):
-                continue  # a thread that ended meanwhile
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
-        return None
-    return total / 1e9
+        return out
+    for task in tasks:
+        try:
+            out[int(task.name)] = int((task / "schedstat").read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that ended meanwhile
+    return out
 
 
-CpuSnapshot = dict[str, dict[int, tuple[float, float]]]
+@dataclasses.dataclass
+class CpuSnapshot:
+    """CPU seconds per process and run-queue wait per thread, for each named part."""
+
+    cpu: dict[str, dict[int, float]] = dataclasses.field(default_factory=dict)
+    wait: dict[str, dict[int, float]] = dataclasses.field(default_factory=dict)
 
 
 def cpu_snapshot(groups: dict[str, list[int]]) -> CpuSnapshot:
-    """CPU seconds and run-queue wait of every process of each named set of pids."""
-    snap: CpuSnapshot = {}
+    """CPU seconds and run-queue waits of every process of each named set of pids."""
+    snap = CpuSnapshot()
     for name, pids in groups.items():
-        snap[name] = {}
+        snap.cpu[name], snap.wait[name] = {}, {}
         for pid in pids:
-            cpu, wait = process_cpu(pid), process_wait(pid)
+            cpu = process_cpu(pid)
             if cpu is not None:
-                snap[name][pid] = (cpu, wait or 0.0)
+                snap.cpu[name][pid] = cpu
+                snap.wait[name].update(thread_waits(pid))
     return snap
 
 
 def cpu_delta(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
     """CPU seconds used (``name``) and seconds spent waiting for a CPU (``name wait``) between
-    two snapshots (a process born in between counts from zero; one that ended in between is
-    missed, so both are lower bounds)."""
+    two snapshots. A process or thread born in between counts from zero; one that ended in
+    between is missed, so both figures are lower bounds."""
+
+    def grown(old: dict[int, float], new: dict[int, float]) -> float:
+        return round(sum(v - old.get(k, 0.0) for k, v in new.items()), 3)
+
     out: dict[str, float] = {}
-    for name, pids in after.items():
-        old = before.get(name, {})
-        out[name] = round(sum(c - old.get(pid, (0.0, 0.0))[0] for pid, (c, _) in pids.items()), 3)
-        out[f"{name} wait"] = round(
-            sum(w - old.get(pid, (0.0, 0.0))[1] for pid, (_, w) in pids.items()), 3)
+    for name in after.cpu:
+        out[name] = grown(before.cpu.get(name, {}), after.cpu[name])
+        out[f"{name} wait"] = grown(before.wait.get(name, {}), after.wait[name])
     return out
 
 
@@ -840,17 +853,20 @@ class HttpConnection:
     Why not httpx: on the same two cores as the server, httpx spent about 8 ms of CPU per
     request, as much as the API itself, so the load generator would have measured mostly
     itself. This client writes the request and reads the status, the headers and a body of
-    ``Content-Length`` or chunked framing, nothing else.
+    ``Content-Length`` or chunked framing, nothing else; like any HTTP client it opens a new
+    connection rather than reuse one the server closed or is about to close.
     """
 
     def __init__(self, host: str, port: int, timeout: float = 30.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._used = 0.0
 
     async def request(self, method: str, path: str, token: str | None = None,
                       payload: Any = None) -> tuple[int, Any]:
-        """``(status, decoded JSON body or None)``; raises on a broken connection or timeout."""
+        """``(status, body)``, the body decoded as ``_decode`` does; raises on a broken
+        connection or a timeout."""
         try:
             return await asyncio.wait_for(self._exchange(method, path, token, payload),
                                           self.timeout)
@@ -860,6 +876,9 @@ class HttpConnection:
 
     async def _exchange(self, method: str, path: str, token: str | None,
                         payload: Any) -> tuple[int, Any]:
+        idle = time.monotonic() - self._used
+        if self._reader is not None and (self._reader.at_eof() or idle > KEEPALIVE_SECONDS):
+            await self.close()  # closed by the server, or about to be (its keep-alive timeout)
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         assert self._reader is not None
@@ -876,14 +895,24 @@ class HttpConnection:
             data = await _read_chunked(self._reader)
         else:
             data = await self._reader.readexactly(int(headers.get("content-length", "0")))
+        self._used = time.monotonic()
         if headers.get("connection", "").lower() == "close":
             await self.close()
-        return status, json.loads(data) if data else None
+        return status, _decode(data, headers.get("content-type", ""))
 
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._reader = self._writer = None
+
+
+def _decode(data: bytes, content_type: str) -> Any:
+    """A JSON body decoded; any other body (a plain-text 500 page) as text; None when empty."""
+    if not data:
+        return None
+    if "json" in content_type:
+        return json.loads(data)
+    return data.decode("utf-8", errors="replace")
 
 
 def _parse_head(raw: bytes) -> tuple[int, dict[str, str]]:
@@ -987,13 +1016,23 @@ async def _review(conn: HttpConnection, rec: _Recorder, who: _Reviewer, deadline
                                         conn.request("POST", url, who.token, body), 201)
                 if again is not None and again["id"] != first["id"]:
                     rec.retry_mismatches += 1
-        await asyncio.sleep(rng.uniform(0, 2 * think))
+        if not await _think(rng, think, deadline):
+            break
         found = await rec.timed("read findings", conn.request(
             "GET", f"/api/submissions/{who.submission_id}/findings", who.token), 200)
         if found is not None:
             rec.findings_seen = len(found)
-        await asyncio.sleep(rng.uniform(0, 2 * think))
+        await _think(rng, think, deadline)
     await conn.close()
+
+
+async def _think(rng: random.Random, think: float, deadline: float) -> bool:
+    """A pause of 0 to 2x ``think`` seconds, cut at the deadline; False when it is reached,
+    so that no reviewer sends a request after the measured window."""
+    pause = rng.uniform(0, 2 * think)
+    left = deadline - time.monotonic()
+    await asyncio.sleep(max(0.0, min(pause, left)))
+    return pause < left
 
 
 def _drawings_by_discipline(api: Api, submission_id: int) -> dict[str, int]:

@@ -340,21 +340,26 @@ async def _serve_canned(answers: list[bytes]) -> tuple[Any, int, list[bytes]]:
 def test_http_client_reads_length_and_chunked_bodies_on_one_connection() -> None:
     async def scenario() -> None:
         server, port, requests = await _serve_canned([
-            b'HTTP/1.1 201 Created\r\ncontent-length: 8\r\n\r\n{"id":7}',
-            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+            b'HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 8\r\n'
+            b'\r\n{"id":7}',
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
             b'7\r\n{"a":"x\r\n3\r\ny"}\r\n0\r\n\r\n',  # a string split across chunks
             b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
+            b"content-length: 21\r\n\r\nInternal Server Error",
         ])
         conn = HttpConnection("127.0.0.1", port, timeout=5)
         try:
             assert await conn.request("POST", "/a", "tok", {"k": "批注"}) == (201, {"id": 7})
             assert await conn.request("GET", "/b", "tok") == (200, {"a": "xy"})
             assert await conn.request("GET", "/c") == (404, None)
+            assert await conn.request("GET", "/d") == (500, "Internal Server Error")
         finally:
             await conn.close()
             server.close()
             await server.wait_closed()
-        assert [r.split(b":", 1)[0] for r in requests] == [b"1", b"1", b"1"]  # kept alive
+        assert [r.split(b":", 1)[0] for r in requests] == [b"1"] * 4  # kept alive
         first = requests[0].decode()
         assert first.startswith("1:POST /a HTTP/1.1\r\n")
         assert "Authorization: Bearer tok\r\n" in first and "Content-Type: application/json" in first
@@ -362,6 +367,59 @@ def test_http_client_reads_length_and_chunked_bodies_on_one_connection() -> None
         assert "Authorization" not in requests[2].decode()
 
     asyncio.run(scenario())
+
+
+def test_http_client_reconnects_when_the_server_closed_an_idle_connection() -> None:
+    async def scenario() -> None:
+        served = 0
+
+        async def one_then_close(reader: asyncio.StreamReader,
+                                 writer: asyncio.StreamWriter) -> None:
+            nonlocal served
+            await reader.readuntil(b"\r\n\r\n")
+            served += 1
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                         b"content-length: %d\r\n\r\n%d" % (len(str(served)), served))
+            await writer.drain()
+            writer.close()  # as uvicorn does after its keep-alive timeout
+
+        server = await asyncio.start_server(one_then_close, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        conn = HttpConnection("127.0.0.1", port, timeout=5)
+        try:
+            assert await conn.request("GET", "/a") == (200, 1)
+            await asyncio.sleep(0.2)  # a reviewer thinking; the server hangs up meanwhile
+            assert await conn.request("GET", "/b") == (200, 2)
+        finally:
+            await conn.close()
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(scenario())
+
+
+def test_http_client_does_not_reuse_a_connection_idle_past_the_keep_alive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline, "KEEPALIVE_SECONDS", 0.1)
+    ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+
+    async def scenario() -> list[bytes]:
+        server, port, requests = await _serve_canned([ok, ok, ok])
+        conn = HttpConnection("127.0.0.1", port, timeout=5)
+        try:
+            await conn.request("GET", "/a")
+            await conn.request("GET", "/b")  # at once: same connection
+            await asyncio.sleep(0.3)
+            await conn.request("GET", "/c")  # after the keep-alive: a new one
+        finally:
+            await conn.close()
+            server.close()
+            await server.wait_closed()
+        return requests
+
+    requests = asyncio.run(scenario())
+    assert [r.split(b":", 1)[0] for r in requests] == [b"1", b"1", b"2"]
 
 
 def test_http_client_times_out_and_reconnects() -> None:
