@@ -280,31 +280,29 @@ def _openings(items: Sequence[Item], widths: Sequence[float | None]) -> list[Lin
     (forward, else backward) whose middle lies on the block's geometry within 1 mm; forward
     when neither does. A door without insertion point or width gets its centroid."""
     out: list[LineString] = []
-    ways: list[tuple[int, LineString, LineString]] = []
-    for k, (item, width) in enumerate(zip(items, widths, strict=True)):
+    ways: list[int] = []
+    for item, width in zip(items, widths, strict=True):
         o = item.obj
         if o.point is None or not width:
             c = item.geometry.centroid
             out.append(LineString([(c.x, c.y), (c.x, c.y)]))
             continue
-        w = width
         ux, uy = math.cos(math.radians(o.rotation)), math.sin(math.radians(o.rotation))
         px, py = o.point
-        forward = LineString([(px, py), (px + w * ux, py + w * uy)])
-        backward = LineString([(px, py), (px - w * ux, py - w * uy)])
-        out.append(forward)
-        ways.append((k, forward, backward))
+        ways.append(len(out))
+        out.append(LineString([(px, py), (px + width * ux, py + width * uy)]))
     if not ways:
         return out
-    geoms = [items[k].geometry for k, _, _ in ways]
-    fwd = _near_mm(geoms, [f.interpolate(0.5, normalized=True) for _, f, _ in ways])
-    back = np.zeros(len(ways), dtype=bool)
-    check = np.flatnonzero(~fwd)
-    if check.size:
-        mids = [ways[i][2].interpolate(0.5, normalized=True) for i in check.tolist()]
-        back[check] = _near_mm([geoms[i] for i in check.tolist()], mids)
-    for (k, _, backward), f, b in zip(ways, fwd.tolist(), back.tolist(), strict=True):
-        if not f and b:
+    geoms = [items[k].geometry for k in ways]
+    mids = shapely.line_interpolate_point([out[k] for k in ways], 0.5, normalized=True)
+    for i in np.flatnonzero(~_near_mm(geoms, mids)).tolist():
+        k = ways[i]
+        o, width = items[k].obj, widths[k]
+        assert o.point is not None and width
+        ux, uy = math.cos(math.radians(o.rotation)), math.sin(math.radians(o.rotation))
+        px, py = o.point
+        backward = LineString([(px, py), (px - width * ux, py - width * uy)])
+        if _near_mm([geoms[i]], [backward.interpolate(0.5, normalized=True)])[0]:
             out[k] = backward
     return out
 
@@ -331,31 +329,40 @@ def _door_width(
     return None, "block"
 
 
-def _probes(opening: LineString) -> list[tuple[float, float]]:
-    """Points 0.3 m and 0.6 m either side of the opening's midpoint (first side first)."""
-    mid = opening.interpolate(0.5, normalized=True)
-    (x0, y0), (x1, y1) = opening.coords[0], opening.coords[-1]
-    nx, ny = -(y1 - y0) / opening.length, (x1 - x0) / opening.length
-    return [
-        (mid.x + sign * d * nx, mid.y + sign * d * ny) for sign in (1.0, -1.0) for d in (0.3, 0.6)
-    ]
+def _probes(openings: Sequence[LineString]) -> np.ndarray:
+    """Per opening, the points 0.3 m and 0.6 m either side of its midpoint (first side
+    first), as (4 n, 2)."""
+    lines = np.asarray(openings, dtype=object)
+    mx, my = shapely.get_coordinates(shapely.line_interpolate_point(lines, 0.5, normalized=True)).T
+    ends = shapely.get_coordinates(lines).reshape(len(lines), 2, 2)
+    (x0, y0), (x1, y1) = ends[:, 0].T, ends[:, 1].T
+    length = shapely.length(lines)
+    nx, ny = -(y1 - y0) / length, (x1 - x0) / length
+    return np.stack(
+        [
+            np.column_stack([mx + sign * d * nx, my + sign * d * ny])
+            for sign in (1.0, -1.0)
+            for d in (0.3, 0.6)
+        ],
+        axis=1,
+    ).reshape(-1, 2)
 
 
 def _sides(
     items: Sequence[Item],
     openings: Sequence[LineString],
     rooms: Sequence[tuple[Item, str]],
-) -> list[tuple[list[str | None], list[Item | None]]]:
-    """The room (name and item) on either side of each opening: on each side, the first
-    probe (0.3 m, else 0.6 m) within a room of the door's drawing and sheet. All probes are
-    one STR-tree query; its hits come per probe in the order of a query of that probe alone."""
-    found: list[tuple[list[str | None], list[Item | None]]] = [
-        ([None, None], [None, None]) for _ in items
-    ]
+) -> tuple[list[list[str | None]], list[list[Item | None]]]:
+    """The room names and items on the first and on the second side of each opening: on
+    each side, the first probe (0.3 m, else 0.6 m) within a room of the door's drawing and
+    sheet. All probes are one STR-tree query; its hits come per probe in the order of a
+    query of that probe alone."""
+    names: list[list[str | None]] = [[None] * len(items), [None] * len(items)]
+    found: list[list[Item | None]] = [[None] * len(items), [None] * len(items)]
     probed = [k for k, o in enumerate(openings) if o.length > 0] if rooms else []
     if not probed:
-        return found
-    xy = np.asarray([p for k in probed for p in _probes(openings[k])])
+        return names, found
+    xy = _probes([openings[k] for k in probed])
     tree = shapely.STRtree([r.geometry for r, _ in rooms])
     p_idx, r_idx = tree.query(shapely.points(xy), predicate="within")
     hits: dict[int, list[int]] = defaultdict(list)
@@ -363,7 +370,6 @@ def _sides(
         hits[p].append(r)
     for n, k in enumerate(probed):
         it = items[k]
-        names, side_rooms = found[k]
         for side in range(2):
             for probe in (4 * n + 2 * side, 4 * n + 2 * side + 1):
                 inside = [
@@ -372,10 +378,10 @@ def _sides(
                     if rooms[h][0].drawing is it.drawing and rooms[h][0].obj.sheet == it.obj.sheet
                 ]
                 if inside:
-                    names[side] = inside[0][1] or "?"
-                    side_rooms[side] = inside[0][0]
+                    names[side][k] = inside[0][1] or "?"
+                    found[side][k] = inside[0][0]
                     break
-    return found
+    return names, found
 
 
 def doors(ctx: CheckContext, discipline: str = "fire") -> list[Door]:
@@ -395,10 +401,11 @@ def doors(ctx: CheckContext, discipline: str = "fire") -> list[Door]:
     num_tree = shapely.STRtree([n.geometry for n in numbers]) if numbers else None
     widths = [_door_width(it, numbers, num_tree) for it in inserts]
     openings = _openings(inserts, [w for w, _ in widths])
+    (a_names, b_names), (a_rooms, b_rooms) = _sides(inserts, openings, rooms)
     out = [
-        Door(it, width, source, opening, (names[0], names[1]), (side_rooms[0], side_rooms[1]))
-        for it, (width, source), opening, (names, side_rooms) in zip(
-            inserts, widths, openings, _sides(inserts, openings, rooms), strict=True
+        Door(it, width, source, opening, (na, nb), (ra, rb))
+        for it, (width, source), opening, na, nb, ra, rb in zip(
+            inserts, widths, openings, a_names, b_names, a_rooms, b_rooms, strict=True
         )
     ]
     ctx._cache[key] = tuple(out)
