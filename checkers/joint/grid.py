@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from shapely.geometry import LineString
 
 from checkers.context import CheckContext, Item
@@ -61,8 +62,8 @@ def _nearest_lines(
     ctx: CheckContext, labels: list[Item], lines: list[Item]
 ) -> list[tuple[Item | None, npt.NDArray[np.float64] | None]]:
     """For each label, the nearest axis line within ``LABEL_REACH_M`` (the first of equally
-    near ones) and its end points in site coordinates: one tree query and one registration
-    for the whole sheet."""
+    near ones) and its first and last points in site coordinates: one tree query, one
+    registration and one coordinate read for the whole sheet."""
     out: list[tuple[Item | None, npt.NDArray[np.float64] | None]] = [(None, None)] * len(labels)
     if not lines:
         return out
@@ -74,12 +75,16 @@ def _nearest_lines(
     for k, j in zip(label_idx.tolist(), line_idx.tolist(), strict=True):
         nearest.setdefault(k, lines[j])
     hit = sorted(nearest)
-    for k, placed in zip(hit, ctx.to_site_all([nearest[k] for k in hit]), strict=True):
-        site = None
-        if placed is not None:
-            coords = np.asarray(placed.coords, dtype=float)
-            site = np.vstack([coords[0], coords[-1]])
-        out[k] = (nearest[k], site)
+    placed = ctx.to_site_all([nearest[k] for k in hit])
+    for k in hit:
+        out[k] = (nearest[k], None)
+    sited = [(k, g) for k, g in zip(hit, placed, strict=True) if g is not None]
+    if sited:
+        xy, owner = shapely.get_coordinates([g for _, g in sited], return_index=True)
+        last = np.cumsum(np.bincount(owner, minlength=len(sited))) - 1
+        first = np.concatenate([[0], last[:-1] + 1])
+        for (k, _), a, b in zip(sited, first.tolist(), last.tolist(), strict=True):
+            out[k] = (nearest[k], xy[[a, b]])
     return out
 
 
