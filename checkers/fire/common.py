@@ -164,8 +164,19 @@ def labelled_areas(
 ) -> list[tuple[Item, str]]:
     """Closed polygons of ``group`` with the texts inside them (same drawing and sheet).
 
-    One STR-tree query over all label points instead of a scan per polygon.
+    One STR-tree query over all label points instead of a scan per polygon, once per context
+    (several rules ask for the same rooms, stairs and compartments).
     """
+    key = ("fire-labelled", discipline, group, label_group)
+    cached = ctx._cache.get(key)
+    if cached is None:
+        cached = ctx._cache[key] = tuple(_labelled_areas(ctx, discipline, group, label_group))
+    return list(cached)
+
+
+def _labelled_areas(
+    ctx: CheckContext, discipline: str, group: str, label_group: str | None
+) -> list[tuple[Item, str]]:
     areas = [
         i
         for i in ctx.items(discipline, group, closed=True, texts=False)
