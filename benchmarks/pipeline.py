@@ -62,6 +62,7 @@ __all__ = [
     "percentile",
     "run_load",
     "run_pipeline",
+    "two_worker_model",
     "verdicts",
     "worker_trouble",
 ]
@@ -392,8 +393,9 @@ class Stack:
         )
 
     def env(self) -> dict[str, str]:
-        """``LIANSHEN_*`` variables: the only way a deployment configures API and workers."""
-        env = dict(os.environ)
+        """``LIANSHEN_*`` variables: the only way a deployment configures API and workers.
+        Those of the calling shell are left out, so that the stack is always the same."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIANSHEN_")}
         env.update(
             {
                 "LIANSHEN_DATA_DIR": str(self.work / "var"),
@@ -767,6 +769,39 @@ def median_seconds(runs: Sequence[PipelineRun], workers: int) -> float | None:
     """Median upload-to-done time of the timed runs with ``workers`` workers."""
     times = [r.seconds for r in runs if r.workers == workers and not r.warmup]
     return statistics.median(times) if times else None
+
+
+def two_worker_model(runs: Sequence[PipelineRun]) -> dict[str, float] | None:
+    """What 2 workers that never wait for a CPU would take, from the 1-worker task times.
+
+    Why: on a shared machine the measured ratio also says how busy the machine was. This
+    model says what the pipeline's shape allows: each stage ends when half its work is done
+    or its longest task is, whichever is later, and the rest of the 1-worker time (upload,
+    dispatch, polling) stays the same. Uses the 1-worker run with the median time.
+    """
+    ones = sorted((r for r in runs if r.workers == 1 and not r.warmup), key=lambda r: r.seconds)
+    if not ones:
+        return None
+    r = ones[len(ones) // 2]
+    stages = [r.tasks.get(kind, {}) for kind in ("ingest", "check", "aggregate")]
+    busy = sum(t.get("sum", 0.0) for t in stages)
+    two = r.seconds - busy + sum(max(t.get("sum", 0.0) / 2, t.get("max", 0.0)) for t in stages)
+    return {"one": r.seconds, "two": round(two, 3), "ratio": round(two / r.seconds, 3)}
+
+
+def scaling_notes(runs: Sequence[PipelineRun]) -> list[str]:
+    """The model line (see ``two_worker_model``) and how long the workers waited for a CPU."""
+    model = two_worker_model(runs)
+    if model is None:
+        return []
+    timed = [r for r in runs if not r.warmup]
+    cpu = sum(r.cpu.get("workers", 0.0) for r in timed)
+    wait = sum(r.cpu.get("workers wait", 0.0) for r in timed)
+    return [
+        f"model: 2 workers that never wait for a CPU would take about {model['two']:.2f} s "
+        f"of the 1-worker run's {model['one']:.2f} s ({model['ratio']:.2f}x); in the timed runs "
+        f"the workers waited {wait:.1f} s for a CPU while using {cpu:.1f} s"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1433,10 +1468,13 @@ def run(args: argparse.Namespace, log: Log = _say) -> dict[str, Any]:
         "load": load_table(load) if load is not None else "",
     }
     before, after = config["load_average_before"][0], config["load_average_after"][0]
-    report["notes"] = (load_notes(load) if load is not None else []) + [
+    report["notes"] = [
+        *scaling_notes(runs),
+        *(load_notes(load) if load is not None else []),
         f"machine: load average (1 min) {before:.1f} before, {after:.1f} after, "
-        f"on {os.cpu_count()} cores; API {args.api_workers} processes"
+        f"on {os.cpu_count()} cores; API {args.api_workers} processes",
     ]
+    report["pipeline"]["model"] = two_worker_model(runs)
     return report
 
 

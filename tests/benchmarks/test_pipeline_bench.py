@@ -30,10 +30,12 @@ from benchmarks import pipeline
 from benchmarks.pipeline import (
     HttpConnection,
     LoadResult,
+    PipelineRun,
     Targets,
     group_members,
     parse_task_times,
     percentile,
+    two_worker_model,
     verdicts,
     worker_trouble,
 )
@@ -167,6 +169,8 @@ def test_every_timed_upload_was_processed_completely(
     assert len({r["findings"] for r in timed}) == 1 and timed[0]["findings"] > 0
     medians = data["pipeline"]["median_seconds"]
     assert data["pipeline"]["ratio"] == pytest.approx(medians["2"] / medians["1"])
+    model = data["pipeline"]["model"]
+    assert model["one"] == medians["1"] and 0 < model["two"] <= model["one"]
 
 
 @needs_services
@@ -296,6 +300,29 @@ def test_verdicts_on_made_up_figures() -> None:
                    _load(acked=99), _load(retry_mismatches=1)):
         ok, line = verdicts(10.0, 5.0, broken)[3]
         assert not ok and line.startswith("annotations:"), line
+
+
+def _run(workers: int, seconds: float, ingest: tuple[float, float], check: tuple[float, float],
+         warmup: bool = False) -> PipelineRun:
+    tasks = {"ingest": {"count": 9, "sum": ingest[0], "max": ingest[1]},
+             "check": {"count": 6, "sum": check[0], "max": check[1]},
+             "aggregate": {"count": 1, "sum": 0.2, "max": 0.2}}
+    return PipelineRun(workers=workers, seconds=seconds, submission_id=1, drawings=9,
+                       findings=5, server={}, tasks=tasks, failed=[], warmup=warmup)
+
+
+def test_two_worker_model_halves_each_stage_down_to_its_longest_task() -> None:
+    runs = [
+        _run(1, 3.0, (1.0, 0.5), (1.0, 0.5), warmup=True),  # warm-ups never count
+        _run(1, 12.0, (4.0, 1.0), (4.0, 3.0)),
+        _run(1, 10.0, (4.0, 1.0), (4.0, 3.0)),  # the median of the three
+        _run(1, 9.0, (4.0, 1.0), (4.0, 3.0)),
+        _run(2, 6.0, (5.0, 1.0), (5.0, 3.0)),  # 2-worker runs do not enter the model
+    ]
+    # 10 s - 8.2 s of tasks = 1.8 s of the rest; ingest halves to 2 s, checks stop at the
+    # longest rule group (3 s), aggregation is one task (0.2 s)
+    assert two_worker_model(runs) == {"one": 10.0, "two": 7.0, "ratio": 0.7}
+    assert two_worker_model(runs[-1:]) is None
 
 
 def test_verdicts_judge_only_the_phases_run() -> None:
