@@ -16,7 +16,7 @@ exactly as in a deployment. See README.md, section "Pipeline", for what each pha
 
 Usage::
 
-    python -m benchmarks.pipeline                   # about 5 min
+    python -m benchmarks.pipeline                   # 3 to 5 min
     python -m benchmarks.pipeline --quick --json pipeline.json
 """
 
@@ -1113,6 +1113,7 @@ class SessionSampler:
         self.dbname, self.every = dbname, every
         self.samples: list[Counter[str]] = []
         self.waits: Counter[str] = Counter()
+        self.waiting_statements: Counter[str] = Counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -1128,14 +1129,15 @@ class SessionSampler:
         with _pg_admin() as conn:
             while not self._stop.wait(self.every):
                 rows = conn.execute(
-                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
-                    "WHERE datname = %s", (self.dbname,)).fetchall()
+                    "SELECT state, wait_event_type, wait_event, left(query, 60) "
+                    "FROM pg_stat_activity WHERE datname = %s", (self.dbname,)).fetchall()
                 sample: Counter[str] = Counter()
-                for state, wtype, wevent in rows:
+                for state, wtype, wevent, query in rows:
                     sample[state or "unknown"] += 1
                     if wtype == "Lock":
                         sample["lock wait"] += 1
                         self.waits[f"{wtype}:{wevent}"] += 1
+                        self.waiting_statements[" ".join((query or "").split())] += 1
                 self.samples.append(sample)
 
     def summary(self) -> dict[str, Any]:
@@ -1148,6 +1150,7 @@ class SessionSampler:
             **{f"mean {k}": round(sum(x[k] for x in self.samples) / n, 2) for k in states},
             "max lock wait": max((x["lock wait"] for x in self.samples), default=0),
             "lock waits": dict(self.waits.most_common(5)),
+            "statements waiting": dict(self.waiting_statements.most_common(3)),
         }
 
 
@@ -1271,13 +1274,19 @@ def _sessions_note(sessions: dict[str, Any]) -> list[str]:
     if not sessions.get("samples"):
         return []
     waits = ", ".join(f"{k} {v}" for k, v in sessions["lock waits"].items()) or "none"
-    return [
+    lines = [
         f"database sessions (mean of {sessions['samples']} samples): "
         f"{sessions['mean active']:.1f} running a statement, "
         f"{sessions['mean idle in transaction']:.1f} idle in a transaction, "
         f"{sessions['mean lock wait']:.1f} waiting for a lock (at most "
         f"{sessions['max lock wait']}; {waits})"
     ]
+    statements = sessions.get("statements waiting") or {}
+    if statements:
+        top, count = next(iter(statements.items()))
+        total = sum(sessions["lock waits"].values())
+        lines.append(f"statement waiting for a lock most often ({count} of {total}): {top}")
+    return lines
 
 
 def verdicts(t1: float | None, t2: float | None, load: LoadResult | None,

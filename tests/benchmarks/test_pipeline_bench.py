@@ -192,7 +192,7 @@ def test_load_counts_requests_and_checks_the_stored_annotations(
         assert load["acked"] == load["stored"]
     assert load["findings_per_read"] > 0
     assert load["cpu"]["api"] > 0 and load["cpu"]["client"] > 0
-    assert load["sessions"]["samples"] > 0
+    assert load["sessions"]["samples"] > 0 and "statements waiting" in load["sessions"]
 
 
 @needs_services
