@@ -113,6 +113,7 @@ def _say(message: str) -> None:
 
 
 def _pg_admin() -> Any:
+    """An autocommit connection to the admin database (to create, watch and drop ours)."""
     import psycopg
 
     try:
@@ -149,6 +150,7 @@ def fresh_database(log: Log = _say) -> Iterator[tuple[str, str]]:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (for a left-over Redis claim)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -591,6 +593,7 @@ class Api:
         self.tokens: dict[str, str] = {}
 
     def headers(self, user: str) -> dict[str, str]:
+        """The bearer header of a demo user (logged in once)."""
         if user not in self.tokens:
             r = self.http.post("/api/auth/login", json={"username": user, "password": PASSWORD})
             _expect(r, 200, f"login of {user}")
@@ -598,6 +601,7 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
 
     def call(self, user: str, method: str, url: str, expected: int = 200, **kw: Any) -> Any:
+        """One request as ``user``; its JSON answer, or BenchError for another status."""
         r = self.http.request(method, url, headers=self.headers(user), **kw)
         _expect(r, expected, f"{method.upper()} {url}")
         return r.json()
@@ -607,11 +611,13 @@ class Api:
 
 
 def _expect(r: Any, status: int, what: str) -> None:
+    """A set-up step that did not get the answer it needs stops the benchmark."""
     if r.status_code != status:
         raise BenchError(f"{what} 返回 {r.status_code} / answered {r.status_code}: {r.text[:500]}")
 
 
 def _log_offsets(paths: Sequence[Path]) -> dict[Path, int]:
+    """Where each log ends now, so that a run reads only its own lines."""
     return {p: p.stat().st_size if p.exists() else 0 for p in paths}
 
 
@@ -651,12 +657,9 @@ def worker_trouble(text: str) -> str | None:
 
 def _task_profile(offsets: dict[Path, int]) -> dict[str, dict[str, float]]:
     """Count, sum and longest of each task kind logged since ``offsets`` (all workers)."""
-    merged: dict[str, list[float]] = {}
-    for name, secs in parse_task_times(_logged_since(offsets)).items():
-            merged.setdefault(name, []).extend(secs)
     return {
         name: {"count": len(v), "sum": round(sum(v), 3), "max": round(max(v), 3)}
-        for name, v in sorted(merged.items())
+        for name, v in sorted(parse_task_times(_logged_since(offsets)).items())
     }
 
 
@@ -994,6 +997,8 @@ async def _login_all(port: int, users: Sequence[tuple[str, str]]) -> dict[str, s
 
 @dataclasses.dataclass
 class _Recorder:
+    """What the reviewers observed: latencies and errors per request type, acknowledged keys."""
+
     latencies: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     errors: dict[str, Counter[str]] = dataclasses.field(default_factory=dict)
     acked: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -1071,6 +1076,7 @@ async def _think(rng: random.Random, think: float, deadline: float) -> bool:
 
 
 def _drawings_by_discipline(api: Api, submission_id: int) -> dict[str, int]:
+    """The first drawing of each discipline: each reviewer annotates their department's."""
     state = api.call("bureau", "get", f"/api/submissions/{submission_id}")
     out: dict[str, int] = {}
     for d in state["drawings"]:
@@ -1307,6 +1313,7 @@ def _met(ok: bool) -> str:
 
 
 def _scaling_verdict(t1: float | None, t2: float | None, targets: Targets) -> tuple[bool, str]:
+    """2 workers against 1, by the median upload-to-done times."""
     if not (t1 and t2):
         return False, "workers: not measured (NOT met)"
     ratio = t2 / t1
@@ -1316,6 +1323,7 @@ def _scaling_verdict(t1: float | None, t2: float | None, targets: Targets) -> tu
 
 
 def _load_verdicts(load: LoadResult | None, targets: Targets) -> list[tuple[bool, str]]:
+    """The worst p95, the errors, and the annotations acknowledged against those stored."""
     if load is None:
         return [(False, "load: not measured (NOT met)")]
     out: list[tuple[bool, str]] = []
@@ -1391,6 +1399,7 @@ def _phases(text: str) -> tuple[str, ...]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, with the defaults that depend on ``--quick`` filled in."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.pipeline", description=(__doc__ or "").split("\n\n")[0]
     )
@@ -1488,6 +1497,7 @@ def run(args: argparse.Namespace, log: Log = _say) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run, print the tables, verdicts and notes; 2 when the stack failed, 130 on Ctrl-C."""
     args = parse_args(argv)
     _interrupt_on_sigterm()
     try:
