@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from review_api.db import Database
@@ -32,6 +34,27 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` requests inside the application at once; the others wait here.
+
+    Sync handlers and the end of their database transaction run on one shared pool of 40
+    threads. Without a limit, a burst can fill every thread with handlers waiting for a row
+    lock (the audit chain's head) whose holder then finds no thread to commit in: a deadlock.
+    Live event streams stay outside the limit: they are long and mostly asleep.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).endswith("/events"):
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
 
 
 class BodyLimit:
@@ -142,6 +165,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests)
     return app
 
 
@@ -184,6 +208,14 @@ def _error_answers(app: FastAPI) -> None:
             )
         logger.error("database error in %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "内部错误 / internal error"}, status_code=500)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "服务繁忙，请稍后重试 / the service is busy, retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(StorageError)
     async def _storage_down(_: Request, exc: StorageError) -> JSONResponse:

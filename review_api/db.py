@@ -42,8 +42,15 @@ class Database:
             )
             _sqlite_setup(self.read_engine, immediate=False)
         else:
+            # a lock held by a stuck transaction turns into an error (503) instead of a wedge
+            options = "-c lock_timeout=15000 -c idle_in_transaction_session_timeout=120000"
             self.engine = create_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                pool_timeout=10,
+                connect_args={"options": options},
             )
             self.read_engine = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

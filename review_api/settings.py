@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(300, ge=1)
     demo_password: str = Field("lianshen-demo", description="Password of the demo users.")
 
+    max_concurrent_requests: int = Field(
+        24,
+        ge=1,
+        description="Requests handled at once per API process; more wait their turn. Kept "
+        "below the thread pool (40) and the database pool, so a request that holds a row lock "
+        "can always get a thread to commit.",
+    )
     max_upload_bytes: int = Field(
         512 * 1024 * 1024, ge=1, description="Largest accepted upload body (413 above it)."
     )

@@ -101,20 +101,6 @@ def _open(s: Session, settings: Settings, sub: Submission, step: str, dept: str 
     )
 
 
-def _feed(s: Session, settings: Settings, sub: Submission) -> None:
-    """Put the step starts and ends of this change into the supervision feed at once.
-
-    Called after the audit event, so every transaction takes the audit head before the feed
-    head and two transactions never wait for each other's.
-    """
-    from review_api.supervision.feed import sweep_steps
-    from review_api.supervision.settings import get_supervision_settings
-
-    s.flush()
-    sweep_steps(s, settings, now=utcnow(), submission_id=sub.id,
-                yellow_share=get_supervision_settings().yellow_share)
-
-
 def close_steps(
     s: Session, sub: Submission, user: User | None, *, step: str, department: str | None = None
 ) -> None:
@@ -137,7 +123,6 @@ def open_intake(s: Session, settings: Settings, sub: Submission, user: User) -> 
         s, user, "submission.submit", "submission", sub.id, submission_id=sub.id,
         after={"status": sub.status, "round": sub.round, "sha256": sub.package_sha256},
     )
-    _feed(s, settings, sub)
 
 
 def transition(
@@ -179,5 +164,4 @@ def transition(
         s, user, f"submission.{action}", "submission", sub.id, submission_id=sub.id,
         before={"status": current}, after={"status": target, "note": note},
     )
-    _feed(s, settings, sub)
     return target

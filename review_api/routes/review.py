@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from review_api import audit, workflow
 from review_api.access import (
@@ -207,8 +208,19 @@ def add_annotation(
         internal=body.internal,
         client_key=body.client_key,
     )
-    s.add(a)
-    s.flush()
+    try:
+        with s.begin_nested():  # two posts with one client_key at once: the second reads the first
+            s.add(a)
+            s.flush()
+    except IntegrityError:
+        same = s.scalar(
+            select(Annotation).where(
+                Annotation.author_id == user.id, Annotation.client_key == body.client_key
+            )
+        )
+        if same is None or body.client_key is None:
+            raise
+        return annotation_out(same, _replies(s, [same.id])[same.id])
     s.refresh(a)
     audit.record(
         s, user, "annotation.create", "annotation", a.id, submission_id=sub.id,
