@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import shapely
 
 from checkers.architecture._common import (
@@ -289,15 +290,30 @@ def _door_kind(a: Room, b: Room | None) -> str | None:
     return None
 
 
-def _opening_mid(door: Item) -> Any:
-    """Middle of the door opening: half the block width along its x axis from the insertion."""
-    o = door.obj
-    if o.point is not None and o.size is not None:
-        a = math.radians(o.rotation)
-        return shapely.Point(
-            o.point[0] + 0.5 * o.size[0] * math.cos(a), o.point[1] + 0.5 * o.size[0] * math.sin(a)
-        )
-    return door.geometry.centroid
+def _opening_mids(doors: list[Item]) -> list[Any]:
+    """Middle of each door opening: half the block width along its x axis from the insertion
+    (all such points made in one call), else the centroid of the block."""
+    out: list[Any] = [None] * len(doors)
+    placed: list[int] = []
+    xy: list[tuple[float, float]] = []
+    for k, door in enumerate(doors):
+        o = door.obj
+        if o.point is not None and o.size is not None:
+            a = math.radians(o.rotation)
+            placed.append(k)
+            xy.append(
+                (
+                    o.point[0] + 0.5 * o.size[0] * math.cos(a),
+                    o.point[1] + 0.5 * o.size[0] * math.sin(a),
+                )
+            )
+        else:
+            out[k] = door.geometry.centroid
+    for k, point in zip(
+        placed, shapely.points(np.asarray(xy).reshape(-1, 2)).tolist(), strict=True
+    ):
+        out[k] = point
+    return out
 
 
 @rule(
@@ -355,7 +371,7 @@ def door_too_narrow(ctx: CheckContext) -> Iterator[Violation]:
         "wet": ("厨房、卫生间门", "kitchen or bathroom door"),
     }
     numbers = numbers_for(doors, ctx.items(ARCH, "A-DOOR-IDEN", texts=True), "door")
-    mids = [_opening_mid(d) for d in doors]
+    mids = _opening_mids(doors)
     pairs = [
         (di, ri)
         for di, ri in near_pairs(
