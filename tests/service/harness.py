@@ -24,7 +24,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ __all__ = [
     "fresh_postgres",
     "make_platform",
     "package_zip",
+    "platform_on",
     "postgres_available",
     "redis_available",
     "wait_for",
@@ -188,6 +189,23 @@ def _extra_users(rt: Runtime) -> None:
     with rt.db.session() as s:
         for row in extra:
             ensure_user(s, *row, password_hash=pw)
+
+
+@contextmanager
+def platform_on(backend: str, tmp_path: Path, **options: Any) -> Iterator[Platform]:
+    """``make_platform`` on a fresh SQLite file (``"sqlite"``) or a fresh PostgreSQL database
+    (``"postgresql"``; the test is skipped when PostgreSQL does not answer). Connections are
+    closed afterwards so the database can be dropped."""
+    if backend != "sqlite" and not postgres_available():
+        import pytest
+
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI starts it)")
+    with nullcontext("") if backend == "sqlite" else fresh_postgres() as url:
+        p = make_platform(tmp_path, database_url=url, **options)
+        try:
+            yield p
+        finally:
+            p.runtime.db.dispose()
 
 
 _ZIPS: dict[str, bytes] = {}

@@ -34,31 +34,13 @@ from review_api.workflow import DEPARTMENTS
 from tests.service.harness import (
     PASSWORD,
     Platform,
-    fresh_postgres,
-    make_platform,
     package_zip,
-    postgres_available,
+    platform_on,
 )
 
 EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@contextmanager
-def platform_on(backend: str, tmp_path: Path) -> Iterator[Platform]:
-    """A platform on a fresh SQLite file or a fresh PostgreSQL database."""
-    if backend == "sqlite":
-        yield make_platform(tmp_path)
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI starts it)")
-    with fresh_postgres() as url:
-        p = make_platform(tmp_path, database_url=url)
-        try:
-            yield p
-        finally:
-            p.runtime.db.dispose()
 
 
 def run_round(p: Platform) -> list[tuple[str, str]]:

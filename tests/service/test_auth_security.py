@@ -42,11 +42,9 @@ from review_api.security import secret_key
 from tests.service.harness import (
     PASSWORD,
     Platform,
-    fresh_postgres,
-    make_platform,
     package_zip,
-    postgres_available,
 )
+from tests.service.harness import platform_on as harness_platform_on
 
 MAX_FAILURES = 3
 WINDOW_SECONDS = 300
@@ -58,19 +56,9 @@ BACKENDS = ["sqlite", "postgresql"]
 @contextmanager
 def platform_on(backend: str, tmp_path: Path) -> Iterator[Platform]:
     """A platform (no pipeline: tasks stay queued) on SQLite or a fresh PostgreSQL database."""
-    options: dict[str, Any] = {"eager": False, "login_max_failures": MAX_FAILURES,
-                               "login_window_seconds": WINDOW_SECONDS}
-    if backend == "sqlite":
-        yield make_platform(tmp_path, **options)
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI starts it)")
-    with fresh_postgres() as url:
-        p = make_platform(tmp_path, database_url=url, **options)
-        try:
-            yield p
-        finally:
-            p.runtime.db.dispose()
+    with harness_platform_on(backend, tmp_path, eager=False, login_max_failures=MAX_FAILURES,
+                             login_window_seconds=WINDOW_SECONDS) as p:
+        yield p
 
 
 @pytest.fixture(scope="module")

@@ -49,10 +49,9 @@ from review_api.signing import (
 from review_api.workflow import DEPARTMENTS
 from tests.service.harness import (
     Platform,
-    fresh_postgres,
     make_platform,
     package_zip,
-    postgres_available,
+    platform_on,
 )
 
 HOSTILE_PROJECT = '住宅<script>alert("x")</script>项目'
@@ -675,19 +674,8 @@ def test_unreachable_time_stamp_authority_is_a_clear_error(
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
     """A fresh platform on SQLite, and on PostgreSQL when it is reachable."""
-    if request.param == "sqlite":
-        p = make_platform(tmp_path)
+    with platform_on(request.param, tmp_path) as p:
         yield p
-        p.runtime.db.dispose()
-        return
-    if not postgres_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable (CI starts it)")
-    with fresh_postgres() as url:
-        p = make_platform(tmp_path, database_url=url)
-        try:
-            yield p
-        finally:
-            p.runtime.db.dispose()
 
 
 def test_two_officers_deciding_at_once_issue_one_document(any_database: Platform) -> None:
