@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from review_api.models import AuditEvent, AuditHead, User, utcnow
 from review_api.textsafe import clean
 
-__all__ = ["GENESIS", "VerifyResult", "actor_label", "record", "verify"]
+__all__ = ["GENESIS", "VerifyResult", "actor_label", "event_out", "record", "verify"]
 
 GENESIS = "0" * 64
 
@@ -45,13 +45,12 @@ def _canonical(event: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def _content(e: AuditEvent) -> dict[str, Any]:
-    """The hashed content of an event (everything but its own hash)."""
-    at = e.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+def event_out(e: AuditEvent) -> dict[str, Any]:
+    """An event as readers get it (``/api/audit``, the case archive): with both hashes, so the
+    chain can be checked outside the platform."""
     return {
         "seq": e.seq,
-        "at": at,
-        "actor_id": e.actor_id,
+        "at": e.at,
         "actor": e.actor,
         "action": e.action,
         "object_type": e.object_type,
@@ -60,7 +59,18 @@ def _content(e: AuditEvent) -> dict[str, Any]:
         "before": e.before,
         "after": e.after,
         "prev_hash": e.prev_hash,
+        "hash": e.hash,
     }
+
+
+def _content(e: AuditEvent) -> dict[str, Any]:
+    """The hashed content of an event: what readers get, but its own hash, plus the actor's id,
+    with the time as an ISO string in UTC."""
+    content = event_out(e)
+    del content["hash"]
+    content["at"] = e.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    content["actor_id"] = e.actor_id
+    return content
 
 
 def event_hash(e: AuditEvent) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from review_api.access import can_see_submission
+from review_api.audit import event_out
 from review_api.exports.items import annotations_of, opinions_visible, replies_of
 from review_api.models import (
     Annotation,
@@ -141,12 +142,7 @@ def _audit(s: Session, user: User, rounds: Sequence[Submission]) -> list[dict[st
             continue
         if e.object_type == "opinion" and e.submission_id in no_opinions:
             continue
-        out.append(
-            {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-             "object_type": e.object_type, "object_id": e.object_id,
-             "submission_id": e.submission_id, "before": e.before, "after": e.after,
-             "prev_hash": e.prev_hash, "hash": e.hash}
-        )
+        out.append(event_out(e))
     return out
 
 

@@ -58,21 +58,7 @@ def audit_events(
         q = q.where(AuditEvent.submission_id == submission_id)
     rows = s.scalars(q.order_by(AuditEvent.seq).limit(limit)).all()
     return {
-        "events": [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "object_type": e.object_type,
-                "object_id": e.object_id,
-                "submission_id": e.submission_id,
-                "before": e.before,
-                "after": e.after,
-                "hash": e.hash,
-            }
-            for e in rows
-        ],
+        "events": [audit.event_out(e) for e in rows],
         "next": rows[-1].seq if rows else after_seq,
     }
 
