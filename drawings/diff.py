@@ -147,9 +147,8 @@ class _Side:
         bounds = (
             shapely.bounds(geoms) if len(objs) else np.zeros((0, 4), dtype=np.float64)
         )
-        measure = np.where(
-            shapely.area(geoms) > 0, shapely.area(geoms), shapely.length(geoms)
-        ) if len(objs) else np.zeros(0)
+        areas = shapely.area(geoms) if len(objs) else np.zeros(0)
+        measure = np.where(areas > 0, areas, shapely.length(geoms)) if len(objs) else areas
         return cls(objs, np.asarray(bounds, dtype=np.float64), measure, [_attr_key(o) for o in objs])
 
 

@@ -19,7 +19,7 @@ from review_api import audit
 from review_api.models import Organization, Project, User
 from review_api.security import hash_password
 from review_api.submissions import create_submission
-from review_api.uploads import store_package
+from review_api.uploads import sha256_file, store_package
 from tasks.stages import Runtime
 
 __all__ = ["DEMO_PROJECT", "DEMO_USERS", "ensure_demo_users", "ensure_user", "load_demo"]
@@ -99,10 +99,7 @@ def load_demo(rt: Runtime, password: str) -> list[int]:
         folder = tmp / "residential_tower"
         build_package(tmp, "residential_tower")
         archive = Path(shutil.make_archive(str(tmp / "package"), "zip", folder))
-        import hashlib
-
-        sha = hashlib.sha256(archive.read_bytes()).hexdigest()
-        stored = store_package(archive, sha, rt.storage)
+        stored = store_package(archive, sha256_file(archive), rt.storage)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     _, ids = create_submission(rt, applicant, project_id, stored, "residential_tower.zip")

@@ -1,7 +1,7 @@
 """Receiving a drawing package: size limit, zip guards, layout check, then storage.
 
-The upload is streamed to a temporary file while its bytes are counted, so a body over the
-limit is cut off at the limit (413) instead of filling the disk. The zip goes through the same
+The body's size is limited while it streams in, before this module sees it (``BodyLimit`` in
+``review_api/app.py``: 413 at the limit instead of a full disk). The zip goes through the same
 guards as the command line (member count, inflated size counted while inflating, compression
 ratio, ``..``/absolute names, links) and the same layout survey, plus a magic-bytes check of
 every DXF. Every problem is listed in one 422 answer.
@@ -18,7 +18,6 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,15 +29,7 @@ from review_api.storage import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PackageRejected", "StoredFile", "StoredPackage", "TooLarge", "receive", "store_package"]
-
-
-class TooLarge(Exception):
-    """The upload body exceeds ``max_upload_bytes``."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"upload larger than {limit} bytes")
-        self.limit = limit
+__all__ = ["PackageRejected", "StoredFile", "StoredPackage", "sha256_file", "store_package"]
 
 
 class PackageRejected(Exception):
@@ -72,29 +63,8 @@ class StoredPackage:
     drawings: list[StoredFile] = field(default_factory=list)
 
 
-async def receive(chunks: AsyncIterator[bytes], limit: int, dest: Path) -> tuple[int, str]:
-    """Write the streamed body to ``dest``; returns its size and SHA-256.
-
-    Raises:
-        TooLarge: more than ``limit`` bytes arrived (the partial file is removed).
-    """
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with dest.open("wb") as out:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(limit)
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    return size, digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks (packages and drawings can be large)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -148,7 +118,7 @@ def store_package(zip_path: Path, sha256: str, storage: Storage) -> StoredPackag
                         storage.put_file(key, p)
                         stored.drawings.append(
                             StoredFile(
-                                d.value, f"{d.value}/{p.name}", key, _sha256(p), p.stat().st_size
+                                d.value, f"{d.value}/{p.name}", key, sha256_file(p), p.stat().st_size
                             )
                         )
             except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -191,8 +192,7 @@ async def _store_upload(rt: Runtime, package: StarletteUploadFile) -> StoredPack
 
 
 def _copy_upload(upload: StarletteUploadFile, dest: Any) -> str:
-    import hashlib
-
+    """Copy the spooled upload to ``dest``, hashing it on the way (one pass over the bytes)."""
     digest = hashlib.sha256()
     upload.file.seek(0)
     with dest.open("wb") as out:
