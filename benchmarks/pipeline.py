@@ -1418,8 +1418,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=200, help="concurrent reviewers (200)")
     parser.add_argument("--duration", type=float, default=None,
                         help="seconds of load (default 30, --quick 10)")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean pause of a reviewer between two requests, seconds (1.0)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean pause of a reviewer between two requests, seconds (5.0: "
+                             "a person reads a finding or draws a cloud between two clicks)")
     parser.add_argument("--api-workers", type=int, default=2,
                         help="uvicorn worker processes (default 2: one per core)")
     parser.add_argument("--redis-db", type=int, default=DEFAULT_REDIS_DB,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from fastapi import HTTPException
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
 from review_api.models import (
@@ -143,11 +143,34 @@ def visible_project(s: Session, user: User, project_id: int) -> Project:
     return p
 
 
+def _sees_submission(user: User) -> ColumnElement[bool]:
+    """``can_see_submission`` as an SQL condition on ``Submission`` joined with ``Project``,
+    so an object, its submission and the access check are one query."""
+    if user.role in ("bureau", "supervisor"):
+        return true()
+    if user.role == "applicant" and user.organization_id is not None:
+        return Project.organization_id == user.organization_id
+    if user.role == "reviewer" and user.department is not None:
+        return exists().where(
+            Step.submission_id == Submission.id,
+            Step.step == "review",
+            Step.department == user.department,
+        )
+    return false()
+
+
 def visible_submission(s: Session, user: User, submission_id: int) -> Submission:
     """The submission, or 404."""
-    sub = _row(s, Submission, submission_id)
-    if sub is None or not can_see_submission(s, user, sub):
+    if not id_in_range(submission_id):
         raise not_found("submission")
+    found = s.execute(
+        select(Submission, _sees_submission(user))
+        .join(Project, Project.id == Submission.project_id)
+        .where(Submission.id == submission_id)
+    ).first()
+    if found is None or not found[1]:
+        raise not_found("submission")
+    sub: Submission = found[0]
     return sub
 
 
@@ -161,15 +184,22 @@ def _in_visible_submission(
 ) -> tuple[_Part, Submission]:
     """A row that belongs to a submission, with that submission; 404 unless the user may see
     both. One answer, named after the object asked for, whether it is missing or hidden."""
-    row = _row(s, model, object_id)
-    sub = None if row is None else s.get(Submission, row.submission_id)
+    found = None
+    if id_in_range(object_id):
+        found = s.execute(
+            select(model, Submission, _sees_submission(user))
+            .join(Submission, Submission.id == model.submission_id)
+            .join(Project, Project.id == Submission.project_id)
+            .where(model.id == object_id)
+        ).first()
     if (
-        row is None
-        or sub is None
-        or not can_see_submission(s, user, sub)
-        or (isinstance(row, Annotation) and not can_see_annotation(user, row))
+        found is None
+        or not found[2]
+        or (isinstance(found[0], Annotation) and not can_see_annotation(user, found[0]))
     ):
         raise not_found(what)
+    row: _Part = found[0]
+    sub: Submission = found[1]
     return row, sub
 
 

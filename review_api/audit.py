@@ -4,13 +4,18 @@ Every event stores ``prev_hash`` and ``hash = SHA-256(prev_hash ‖ canonical JS
 where the canonical JSON has sorted keys, no spaces and UTF-8 text (RFC 8785 in spirit for the
 values stored here: strings, integers, booleans, null, and datetimes as ISO strings).
 
-Appends are serialised through the one ``audit_head`` row: the append first *updates* it (a row
-lock on PostgreSQL, the write lock on SQLite), so two processes never chain onto the same
-predecessor. ``verify`` walks the chain in ``seq`` order and reports the first event whose hash,
-predecessor link or sequence number is wrong: an altered, deleted or reordered event.
+An action records its event in ``audit_pending``, in its own transaction and without touching
+the chain. Right after that transaction commits, ``chain_pending`` moves the pending events into
+``audit_events``: under one lock (an advisory lock on PostgreSQL, the write lock on SQLite) it
+reads the head, gives each event the next ``seq`` and its hashes, and advances the head. Only
+that short move is serialised, not the actions. An event whose chaining did not happen (the
+process died between the commit and the move, the database went away) stays pending until the
+next chaining: after any later audited action, before the trail is read or verified, and by the
+periodic sweep. ``verify`` walks the chain in ``seq`` order and reports the first event whose
+hash, predecessor link or sequence number is wrong: an altered, deleted or reordered event.
 
-The migration ``audit_append_only`` makes the two tables append-only in the database (triggers), so the chain's
-check is what remains for someone who can lift that guard: a database superuser. Such a person
+The migration ``audit_append_only`` makes the two tables append-only in the database (triggers;
+``audit_pending`` refuses updates), so the chain's check is what remains for someone who can lift that guard: a database superuser. Such a person
 can also rewrite the chain consistently from some event on and re-hash it; only a copy of the
 head kept outside the database (a time-stamp or a write-once store) can show that.
 """
@@ -23,13 +28,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from review_api.models import AuditEvent, AuditHead, User, utcnow
+from review_api.models import AuditEvent, AuditHead, AuditPending, User, utcnow
 from review_api.textsafe import clean
 
-__all__ = ["GENESIS", "VerifyResult", "actor_label", "event_out", "record", "verify"]
+__all__ = [
+    "GENESIS",
+    "VerifyResult",
+    "actor_label",
+    "chain_pending",
+    "event_out",
+    "pending_count",
+    "record",
+    "verify",
+]
 
 GENESIS = "0" * 64
 
@@ -92,6 +106,15 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return loaded
 
 
+PENDING_MARK = "lianshen.audit_pending"
+"""Set in ``Session.info`` by ``record``: the session's commit is followed by ``chain_pending``."""
+
+CHAIN_LOCK = 0x6C69616E_73686E01
+"""The PostgreSQL advisory lock that serialises chainers (on SQLite the write lock does)."""
+
+CHAIN_BATCH = 500
+
+
 def record(
     s: Session,
     user: User | None,
@@ -102,22 +125,14 @@ def record(
     submission_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits or rolls back with the change)."""
-    head = s.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).first()
-    if head is None:
-        s.add(AuditHead(id=1, seq=1, hash=GENESIS))
-        s.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = head
-    e = AuditEvent(
-        seq=seq,
+) -> AuditPending:
+    """Record one event in the caller's transaction (it commits or rolls back with the change).
+
+    The event is not chained here: chaining needs the chain head, and holding the head from
+    here to the end of the caller's transaction made every audited write of the platform wait
+    for the previous one's whole request. ``Database.session`` chains it right after the commit.
+    """
+    e = AuditPending(
         at=utcnow(),
         actor_id=None if user is None else user.id,
         actor=actor_label(user),
@@ -127,13 +142,64 @@ def record(
         submission_id=submission_id,
         before=_jsonable(before),
         after=_jsonable(after),
-        prev_hash=prev,
     )
-    e.hash = event_hash(e)
     s.add(e)
-    s.flush()  # the event exists before the head points at it (the database guard checks)
-    s.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=e.hash))
+    s.info[PENDING_MARK] = True
     return e
+
+
+def chain_pending(sessions: sessionmaker[Session], *, postgresql: bool) -> int:
+    """Move the committed pending events into the chain, oldest first; returns how many.
+
+    Each batch is one short transaction that holds the chain lock (an advisory lock on
+    PostgreSQL, the write lock on SQLite) while it reads the head, appends the events with their
+    hashes, advances the head one event at a time (the database guard allows no jump) and
+    deletes the pending rows. The chain's order is therefore the order in which events became
+    visible, which is why a reader may page through the trail by ``seq`` without missing one.
+    """
+    moved = 0
+    while True:
+        with sessions() as s, s.begin():
+            if postgresql:
+                s.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK)))
+            pending = s.scalars(
+                select(AuditPending).order_by(AuditPending.id).limit(CHAIN_BATCH)
+            ).all()
+            if not pending:
+                return moved
+            head = s.get(AuditHead, 1, with_for_update=True)
+            if head is None:
+                head = AuditHead(id=1, seq=0, hash=GENESIS)
+                s.add(head)
+                s.flush()
+            seq, prev = head.seq, head.hash
+            events = []
+            for p in pending:
+                seq += 1
+                e = AuditEvent(
+                    seq=seq, at=p.at, actor_id=p.actor_id, actor=p.actor, action=p.action,
+                    object_type=p.object_type, object_id=p.object_id,
+                    submission_id=p.submission_id, before=p.before, after=p.after,
+                    prev_hash=prev,
+                )
+                e.hash = prev = event_hash(e)
+                events.append(e)
+            s.add_all(events)
+            s.flush()  # the events exist before the head points at them (the database guard)
+            s.execute(
+                update(AuditHead),
+                [{"id": 1, "seq": e.seq, "hash": e.hash} for e in events],
+            )
+            s.execute(delete(AuditPending).where(AuditPending.id.in_([p.id for p in pending])))
+            s.expire(head)
+        moved += len(pending)
+        if len(pending) < CHAIN_BATCH:
+            return moved
+
+
+def pending_count(s: Session) -> int:
+    """Events recorded but not yet chained (normally none: they are chained on commit)."""
+    return int(s.scalar(select(func.count()).select_from(AuditPending)) or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,22 @@ On PostgreSQL, ``pool_pre_ping`` replaces connections that died with a server re
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from review_api.audit import PENDING_MARK, chain_pending
 from review_api.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Database", "migrate"]
 
@@ -54,13 +61,50 @@ class Database:
             )
             self.read_engine = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._chaining: _Chainer | None = None
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any error."""
-        with self.sessions() as s, s.begin():
-            yield s
+        """A session whose transaction commits on success and rolls back on any error.
+
+        Audit events recorded in it are chained right after the commit (``audit.py``).
+        """
+        with self.sessions() as s:
+            with s.begin():
+                yield s
+            if s.info.pop(PENDING_MARK, False):
+                self._chain_after_commit()
+
+    def _chain_after_commit(self) -> None:
+        """On SQLite chain now (one writer at a time anyway). On PostgreSQL hand the work to
+        this process's chaining thread, so the request answers without it: the thread takes
+        every event pending when it runs in one transaction, and a reader of the trail chains
+        first (``chain_audit``), so nobody reads a trail that lags behind. A failure is logged
+        and leaves the events pending for the next chaining, since the action is committed."""
+        if not self.is_sqlite:
+            self._chainer().kick()
+            return
+        try:
+            chain_pending(self.sessions, postgresql=False)
+        except SQLAlchemyError:
+            log.warning("audit events left pending for the next chaining", exc_info=True)
+
+    def _chainer(self) -> _Chainer:
+        """This process's chaining thread (started on first need; a forked child starts its
+        own, since threads do not survive a fork)."""
+        with _CHAINER_LOCK:
+            if self._chaining is None or self._chaining.pid != os.getpid():
+                self._chaining = _Chainer(self)
+            return self._chaining
+
+    def chain_audit(self) -> int:
+        """Chain the pending audit events now, waiting for the lock; 0 on a database error."""
+        try:
+            return chain_pending(self.sessions, postgresql=not self.is_sqlite)
+        except SQLAlchemyError:
+            log.warning("audit events left pending for the next chaining", exc_info=True)
+            return 0
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -75,9 +119,49 @@ class Database:
         """Drop every pooled connection: closed at shutdown; only forgotten (``close=False``)
         in a forked child, whose inherited connections still belong to the parent — closing
         them there would end the parent's sessions too."""
+        if close and self._chaining is not None and self._chaining.pid == os.getpid():
+            self._chaining.stop()
+            self._chaining = None
         self.engine.dispose(close=close)
         if self.read_engine is not self.engine:
             self.read_engine.dispose(close=close)
+
+
+_CHAINER_LOCK = threading.Lock()
+
+
+class _Chainer:
+    """A daemon thread that chains pending audit events whenever it is kicked.
+
+    A request that recorded events kicks it after its commit and answers at once. The thread
+    clears the kick before it chains, so a kick that arrives while it works makes it chain
+    once more: no committed event is left behind, events that arrive together are chained
+    in one transaction, and at most one thread per process waits for the chain lock.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.pid = os.getpid()
+        self._db = db
+        self._kicked = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="audit-chainer", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        self._kicked.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the thread after one last chaining and wait for it, so that its connection is
+        back in the pool before the pool is closed."""
+        self._stopping = True
+        self._kicked.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._kicked.wait()
+            self._kicked.clear()
+            self._db.chain_audit()
 
 
 def _sqlite_setup(engine: Engine, *, immediate: bool) -> None:

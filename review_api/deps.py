@@ -13,7 +13,7 @@ from review_api.models import User
 from review_api.security import user_for_token
 from tasks.stages import Runtime
 
-__all__ = ["CurrentUser", "DbSession", "RuntimeDep", "get_runtime"]
+__all__ = ["CurrentUser", "CurrentUserAlone", "DbSession", "RuntimeDep", "get_runtime"]
 
 _bearer = HTTPBearer(auto_error=False, description="令牌来自 POST /api/auth/login")
 
@@ -36,19 +36,8 @@ def get_session(rt: RuntimeDep) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]  # commit before answering
 
 
-def current_user(
-    rt: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    """The logged-in user; 401 without a valid token.
-
-    Looked up in a short transaction of its own, so that a handler that works without the
-    request's session (uploads) holds no database lock while it reads the body.
-    """
-    user = None
-    if credentials is not None:
-        with rt.db.session() as s:
-            user = user_for_token(s, rt.settings, credentials.credentials)
+def _user_or_401(s: Session, rt: Runtime, credentials: HTTPAuthorizationCredentials | None) -> User:
+    user = None if credentials is None else user_for_token(s, rt.settings, credentials.credentials)
     if user is None:
         raise HTTPException(
             401,
@@ -58,4 +47,30 @@ def current_user(
     return user
 
 
+def current_user_alone(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The logged-in user, looked up in a short transaction of its own: for handlers that keep
+    no request session open (an upload reads its body first; a long rendering opens its
+    sessions when it needs them). 401 without a valid token."""
+    with rt.db.session() as s:
+        return _user_or_401(s, rt, credentials)
+
+
+def current_user(
+    rt: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    s: DbSession,
+) -> User:
+    """The logged-in user, looked up in the request's own session on PostgreSQL: one
+    connection and one transaction per request. On SQLite that session's first statement
+    takes the write lock, which a handler that chains the audit trail first must not hold
+    yet, so there the lookup reads apart. 401 without a valid token."""
+    if rt.db.is_sqlite:
+        return current_user_alone(rt, credentials)
+    return _user_or_401(s, rt, credentials)
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentUserAlone = Annotated[User, Depends(current_user_alone)]

@@ -32,6 +32,7 @@ __all__ = [
     "Annotation",
     "AuditEvent",
     "AuditHead",
+    "AuditPending",
     "Base",
     "CarriedItem",
     "CheckRun",
@@ -411,23 +412,37 @@ class DrawingComparison(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AuditEvent(Base):
-    """One entry of the append-only, hash-chained audit trail (see ``audit.py``)."""
+class _AuditContent:
+    """What an audit event says: who, when, what, on which object, before and after."""
 
-    __tablename__ = "audit_events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))  # "real name (username)" or "system"
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(40))
-    submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditEvent(_AuditContent, Base):
+    """One entry of the append-only, hash-chained audit trail (see ``audit.py``)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(_AuditContent, Base):
+    """An event recorded with its action but not yet chained: the chainer moves it into
+    ``audit_events`` right after the action's transaction commits (see ``audit.py``)."""
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditHead(Base):

@@ -145,11 +145,15 @@ def user_for_token(s: Session, settings: Settings, token: str) -> User | None:
     """The active user a valid, unexpired, unrevoked token belongs to."""
     if not token or len(token) > 200:
         return None
-    row = s.scalar(select(Token).where(Token.token_hash == _digest(secret_key(settings), token)))
-    if row is None or row.revoked or row.expires_at <= utcnow():
+    found = s.execute(
+        select(Token.revoked, Token.expires_at, User)
+        .join(User, User.id == Token.user_id)
+        .where(Token.token_hash == _digest(secret_key(settings), token))
+    ).first()
+    if found is None:
         return None
-    user = s.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    revoked, expires_at, user = found
+    return None if revoked or expires_at <= utcnow() or not user.active else user
 
 
 def revoke_tokens(s: Session, user_id: int) -> None:

@@ -106,8 +106,13 @@ def advance(self: Task, submission_id: int) -> None:
 
 @app.task(name="tasks.pipeline.sweep")
 def sweep() -> int:
-    """Publish again the work of stalled pipelines (lost messages); returns how many."""
-    found = stages.stalled(runtime())
+    """Publish again the work of stalled pipelines (lost messages); returns how many.
+
+    Audit events whose chaining after their commit failed are chained here too, so the trail
+    catches up even when nobody acts or reads it."""
+    rt = runtime()
+    rt.db.chain_audit()
+    found = stages.stalled(rt)
     senders = {"ingest": ingest, "check": check, "aggregate": aggregate, "advance": advance}
     for name, args in found:
         senders[name].delay(*args)

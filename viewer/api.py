@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review_api.access import visible_drawing, visible_submission
-from review_api.deps import CurrentUser, DbSession, RuntimeDep
+from review_api.deps import CurrentUser, CurrentUserAlone, DbSession, RuntimeDep
 from review_api.models import Annotation, AuditEvent, Drawing, Finding, Reply, Submission, User
 from review_api.security import user_for_token
 from review_api.storage import ObjectMissing, Storage
@@ -204,7 +204,7 @@ async def _drawing_file(
 async def drawing_vector(
     drawing_id: int,
     rt: RuntimeDep,
-    user: CurrentUser,
+    user: CurrentUserAlone,
     accept_encoding: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -225,7 +225,7 @@ async def drawing_vector(
 async def drawing_thumbnail(
     drawing_id: int,
     rt: RuntimeDep,
-    user: CurrentUser,
+    user: CurrentUserAlone,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A small picture of the whole drawing, for file lists."""

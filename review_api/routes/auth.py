@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from review_api import audit
-from review_api.deps import CurrentUser, DbSession, RuntimeDep
+from review_api.deps import CurrentUser, CurrentUserAlone, DbSession, RuntimeDep
 from review_api.models import User
 from review_api.schemas import LoginIn, LoginOut, UserOut
 from review_api.security import LoginThrottled, authenticate, issue_token, revoke_tokens
@@ -52,6 +52,6 @@ def logout(user: CurrentUser, s: DbSession) -> None:
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: CurrentUser) -> UserOut:
+def me(user: CurrentUserAlone) -> UserOut:
     """The logged-in user."""
     return user_out(user)

@@ -51,6 +51,8 @@ def export(
     ] = "bcf",
 ) -> Response | StreamingResponse:
     """The submission's findings and annotations (or the whole case) in a standard format."""
+    if format == "archive":
+        rt.db.chain_audit()  # the archive holds the trail: every event committed so far
     sub = visible_submission(s, user, submission_id)
     headers = _disposition(sub.id, sub.round, format)
     audit.record(s, user, "case.export", "submission", sub.id, submission_id=sub.id,

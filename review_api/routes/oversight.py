@@ -47,12 +47,14 @@ def running_steps(
 def audit_events(
     user: CurrentUser,
     s: DbSession,
+    rt: RuntimeDep,
     submission_id: int | None = Query(None, ge=1, le=MAX_ID),
     after_seq: int = Query(0, ge=0, le=2**62),
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
     """Audit events in order (paginate with ``after_seq``)."""
     require_role(user, "supervisor")
+    rt.db.chain_audit()  # events whose chaining after their commit failed are taken in now
     q = select(AuditEvent).where(AuditEvent.seq > after_seq)
     if submission_id is not None:
         q = q.where(AuditEvent.submission_id == submission_id)
@@ -64,9 +66,13 @@ def audit_events(
 
 
 @router.get("/audit/verify")
-def audit_verify(user: CurrentUser, s: DbSession) -> dict[str, Any]:
-    """Walk the hash chain; the first altered, missing or reordered event is reported."""
+def audit_verify(user: CurrentUser, s: DbSession, rt: RuntimeDep) -> dict[str, Any]:
+    """Walk the hash chain; the first altered, missing or reordered event is reported.
+
+    ``pending`` counts events recorded but still not chained after chaining was tried here
+    (normally 0; more means the chaining keeps failing, and the log says why)."""
     require_role(user, "supervisor")
+    rt.db.chain_audit()
     r = audit.verify(s)
     return {"valid": r.valid, "events": r.events, "first_bad_event": r.first_bad_event,
-            "reason": r.reason}
+            "reason": r.reason, "pending": audit.pending_count(s)}

@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from review_api import audit, workflow
 from review_api.access import require_role, visible_project, visible_submission
-from review_api.deps import CurrentUser, DbSession, RuntimeDep
+from review_api.deps import CurrentUser, CurrentUserAlone, DbSession, RuntimeDep
 from review_api.models import CheckRun, Drawing, Project, Step, Submission, User, utcnow
 from review_api.schemas import (
     DeadlineOut,
@@ -116,7 +116,7 @@ UPLOAD_BODY = {
     openapi_extra=UPLOAD_BODY,
 )
 async def submit_package(
-    project_id: int, request: Request, rt: RuntimeDep, user: CurrentUser
+    project_id: int, request: Request, rt: RuntimeDep, user: CurrentUserAlone
 ) -> SubmissionCreated:
     """Upload the drawing package (zip, form field ``package``) of a new round; processing
     starts at once.

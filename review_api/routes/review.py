@@ -221,7 +221,6 @@ def add_annotation(
         if same is None or body.client_key is None:
             raise
         return annotation_out(same, _replies(s, [same.id])[same.id])
-    s.refresh(a)
     audit.record(
         s, user, "annotation.create", "annotation", a.id, submission_id=sub.id,
         after={"kind": a.kind, "text": a.text, "drawing_id": d.id},

@@ -18,7 +18,7 @@ from review_api.access import (
     visible_drawing,
     visible_submission,
 )
-from review_api.deps import CurrentUser, DbSession, RuntimeDep
+from review_api.deps import CurrentUser, CurrentUserAlone, DbSession, RuntimeDep
 from review_api.models import CarriedItem, ItemAnswer, Submission, utcnow
 from review_api.rounds import compare_drawings, open_items
 from review_api.schemas import MAX_TEXT
@@ -147,7 +147,7 @@ def decide_carried(
 
 @router.get("/drawings/{drawing_id}/compare")
 def compare(
-    drawing_id: int, rt: RuntimeDep, user: CurrentUser,
+    drawing_id: int, rt: RuntimeDep, user: CurrentUserAlone,
     other: int = Query(alias="with", description="the drawing of the other round"),
 ) -> dict[str, Any]:
     """Entity-level comparison: ``added``, ``removed``, ``modified``, ``moved`` (+ sheets).

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from review_api import audit
 from review_api.db import MIGRATIONS
-from review_api.models import AuditEvent, AuditHead, User
+from review_api.models import AuditEvent, AuditHead, AuditPending, User
 from review_api.textsafe import clean
 from review_api.workflow import DEPARTMENTS
 from tests.service.harness import (
@@ -36,10 +36,12 @@ from tests.service.harness import (
     Platform,
     package_zip,
     platform_on,
+    wait_for,
 )
 
 EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
+PENDING = AuditPending.__table__
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -176,7 +178,7 @@ def guard_lifted(t: Trail) -> Iterator[Saved]:
         saved.restore(t.engine)
         run_sql(t.engine, guard_statements(t.engine, install=True))
     assert t.verify() == {"valid": True, "events": len(saved.events), "first_bad_event": None,
-                          "reason": None}
+                          "reason": None, "pending": 0}
 
 
 def tamper(t: Trail, *statements: Any) -> None:
@@ -372,10 +374,11 @@ def test_hostile_text_is_recorded_storably_and_verifies(trail: Trail) -> None:
 @given(value=st.text(alphabet=st.characters(blacklist_categories=()), max_size=40))
 def test_any_text_is_storable_in_the_trail(trail: Trail, value: str) -> None:
     with trail.platform.runtime.db.session() as s:
-        e = audit.record(s, None, "test.any", "text", 1, after={"v": value, value: [value]})
-        seq = e.seq
+        audit.record(s, None, "test.any", "text", 1, after={"v": value, value: [value]})
+    trail.platform.runtime.db.chain_audit()  # PostgreSQL chains in a thread: no waiting here
     with trail.platform.runtime.db.session() as s:
-        stored = s.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).one()
+        stored = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+        assert stored.action == "test.any"
         assert stored.hash == audit.event_hash(stored)
         assert stored.after == {"v": clean(value), clean(value): [clean(value)]}
 
@@ -421,6 +424,7 @@ def test_concurrent_appends_keep_one_gapless_chain(backend: str, tmp_path: Path)
     """8 threads × 25 appends, each in its own session and transaction."""
     threads, appends = 8, 25
     with platform_on(backend, tmp_path) as p:
+        p.runtime.db.chain_audit()  # the setup's events (PostgreSQL chains them in a thread)
         before = len(Saved.read(p.runtime.db.engine).events)
         barrier = threading.Barrier(threads)
         errors: list[BaseException] = []
@@ -441,6 +445,7 @@ def test_concurrent_appends_keep_one_gapless_chain(backend: str, tmp_path: Path)
         for th in pool:
             th.join()
         assert not errors, errors
+        p.runtime.db.chain_audit()
         saved = Saved.read(p.runtime.db.engine)
         total = before + threads * appends
         assert [e["seq"] for e in saved.events] == list(range(1, total + 1))
@@ -451,3 +456,77 @@ def test_concurrent_appends_keep_one_gapless_chain(backend: str, tmp_path: Path)
             result = audit.verify(s)
         assert result.valid and result.events == total, result
 
+
+
+# ---------------------------------------------------------------- chaining after the commit
+
+
+def last_events(t: Trail, n: int) -> list[dict[str, Any]]:
+    with t.engine.connect() as c:
+        rows = c.execute(select(EVENTS).order_by(EVENTS.c.seq.desc()).limit(n)).all()
+    return [dict(r._mapping) for r in reversed(rows)]
+
+
+def test_an_event_left_pending_is_chained_before_the_trail_is_read(trail: Trail) -> None:
+    """A process that committed its action but died before chaining leaves the event in
+    ``audit_pending``; reading or verifying the trail chains it, with its content intact."""
+    with trail.engine.begin() as c:
+        c.execute(PENDING.insert(), [{
+            "at": dt.datetime.now(dt.UTC), "actor_id": None, "actor": "system",
+            "action": "test.left_pending", "object_type": "test", "object_id": "7",
+            "submission_id": None, "before": None, "after": {"名": "值"},
+        }])
+    before = len(trail.seqs())
+    answer = trail.verify()
+    assert answer["valid"] is True and answer["pending"] == 0
+    assert answer["events"] == before + 1
+    (e,) = last_events(trail, 1)
+    assert (e["action"], e["object_id"], e["after"]) == ("test.left_pending", "7", {"名": "值"})
+    with trail.engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(PENDING)) == 0
+
+
+def test_a_pending_event_cannot_be_altered_and_a_rollback_leaves_none(trail: Trail) -> None:
+    db = trail.platform.runtime.db
+    before = trail.seqs()[-1]
+    with pytest.raises(DBAPIError, match="cannot be altered"), db.session() as s:
+        audit.record(s, None, "test.alter_pending", "test", 1)
+        s.flush()
+        s.execute(update(AuditPending).values(action="test.altered"))
+    with pytest.raises(RuntimeError, match="undone"), db.session() as s:
+        audit.record(s, None, "test.rolled_back", "test", 1)
+        raise RuntimeError("undone")
+    assert trail.seqs()[-1] == before
+    assert trail.verify()["pending"] == 0
+
+
+@pytest.mark.parametrize("trail", ["postgresql"], indirect=True)
+def test_an_open_action_does_not_hold_up_another(trail: Trail) -> None:
+    """The action still inside its transaction holds nothing the next one needs: the second
+    action commits and is chained first, the first follows when it commits (chain order is
+    commit order, so a reader paging by ``seq`` never skips one). On SQLite one writer at a
+    time is the database's own rule, so this is a PostgreSQL test."""
+    db = trail.platform.runtime.db
+    before = trail.seqs()[-1]
+    with db.session() as slow:
+        audit.record(slow, None, "test.slow", "test", 1)
+        slow.flush()
+        done = threading.Event()
+
+        def quick() -> None:
+            with db.session() as s:
+                audit.record(s, None, "test.quick", "test", 2)
+            done.set()
+
+        th = threading.Thread(target=quick)
+        th.start()
+        assert done.wait(10), "the second action waited for the first one's transaction"
+        th.join()
+        wait_for(lambda: last_events(trail, 1)[0]["action"] == "test.quick", 10,
+                 "the quick action's event chained by the chaining thread", every=0.05)
+    wait_for(lambda: last_events(trail, 1)[0]["action"] == "test.slow", 10,
+             "the slow action's event chained after its commit", every=0.05)
+    events = last_events(trail, 2)
+    assert [(e["seq"], e["action"]) for e in events] == [
+        (before + 1, "test.quick"), (before + 2, "test.slow")]
+    assert trail.verify()["valid"] is True
