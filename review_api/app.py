@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -33,6 +34,32 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+
+
+class TokenRedaction(logging.Filter):
+    """Hides the value of ``token=`` in access-log lines.
+
+    The event stream accepts its bearer token in the query (``EventSource`` cannot send
+    headers), and uvicorn's access log writes every request's path with its query: a log
+    reader would otherwise be handed working logins.
+    """
+
+    PATTERN = re.compile(r"([?&]token=)[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1***", record.msg)
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, TokenRedaction) for f in access.filters):
+        access.addFilter(TokenRedaction())
 
 
 class ConcurrencyLimit:
@@ -161,6 +188,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         redoc_url=None,
     )
     app.state.runtime = runtime
+    _redact_access_log()
     from review_api.routes import (
         admin,
         auth,

@@ -198,3 +198,8 @@ class UserPatch(BaseModel):
     role: Literal["applicant", "reviewer", "bureau", "supervisor", "admin"] | None = None
     department: Department | None = None
     password: SafeText | None = Field(None, min_length=10, max_length=200)
+    organization: SafeText | None = Field(
+        None, min_length=1, max_length=200,
+        description="单位：角色或部门改变、原单位不再相符时必填 / the organisation; required when "
+        "a new role or department no longer fits the current one",
+    )

@@ -33,6 +33,7 @@ __all__ = [
     "authenticate",
     "hash_password",
     "issue_token",
+    "purge_stale",
     "revoke_tokens",
     "secret_key",
     "user_for_token",
@@ -160,3 +161,17 @@ def revoke_tokens(s: Session, user_id: int) -> None:
     """Revoke every token of a user (logout everywhere, deactivation, role change)."""
     for t in s.scalars(select(Token).where(Token.user_id == user_id, Token.revoked.is_(False))):
         t.revoked = True
+
+
+TOKEN_KEPT_AFTER_EXPIRY = dt.timedelta(days=1)
+
+
+def purge_stale(s: Session, settings: Settings, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Delete failed logins older than the throttling window and tokens expired over a day
+    ago; returns how many of each. Neither decides anything any more, and a flood of guessed
+    names would otherwise grow ``login_attempts`` without end."""
+    now = now or utcnow()
+    window = dt.timedelta(seconds=settings.login_window_seconds)
+    attempts = s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - window))
+    tokens = s.execute(delete(Token).where(Token.expires_at < now - TOKEN_KEPT_AFTER_EXPIRY))
+    return int(attempts.rowcount or 0), int(tokens.rowcount or 0)  # type: ignore[attr-defined]

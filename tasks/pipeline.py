@@ -109,9 +109,13 @@ def sweep() -> int:
     """Publish again the work of stalled pipelines (lost messages); returns how many.
 
     Audit events whose chaining after their commit failed are chained here too, so the trail
-    catches up even when nobody acts or reads it."""
+    catches up even when nobody acts or reads it, and stale login records are deleted."""
+    from review_api.security import purge_stale
+
     rt = runtime()
     rt.db.chain_audit()
+    with rt.db.session() as s:
+        purge_stale(s, rt.settings)
     found = stages.stalled(rt)
     senders = {"ingest": ingest, "check": check, "aggregate": aggregate, "advance": advance}
     for name, args in found:

@@ -188,13 +188,17 @@ def _begin_delivery(rt: Runtime, drawing_id: int) -> Drawing | None:
         d.deliveries += 1
         d.updated_at = utcnow()
         if d.deliveries > rt.settings.max_deliveries:
-            d.status, d.error_reason = "failed", "resource"
-            d.error = (
+            zh = (
                 f"图纸“{d.file}”处理 {d.deliveries - 1} 次均未完成（处理进程被终止，可能超出内存或"
-                f"时间限制），已停止重试。 / Processing of '{d.file}' was interrupted "
-                f"{d.deliveries - 1} times (the worker was killed, likely out of memory or time); "
-                "no further attempts."
+                "时间限制），已停止重试。"
             )
+            en = (
+                f"Processing of '{d.file}' was interrupted {d.deliveries - 1} times (the worker "
+                "was killed, likely out of memory or time); no further attempts."
+            )
+            d.status, d.error_reason, d.error = "failed", "resource", clean(f"{zh} / {en}")
+            # the applicant hears of it with the other findings, as of any unreadable drawing
+            store_findings(s, rt.db, d.submission_id, [_refusal(d, "resource", zh, en)])
             return None
         d.status = "ingesting"
         s.flush()  # an expunged object's changes would never be written
@@ -288,17 +292,16 @@ def _fail_drawing(rt: Runtime, d: Drawing, reason: str, zh: str, en: str) -> Non
         row.status, row.error_reason = "failed", reason
         row.error = clean(f"{zh} / {en}")
         row.updated_at = utcnow()
-        store_findings(
-            s, rt.db, d.submission_id,
-            [
-                {
-                    "source": "intake", "drawing_id": d.id, "code": "DXF-001",
-                    "slug": "unreadable", "discipline": d.discipline, "severity": "error",
-                    "message": zh, "message_en": en, "file": d.file,
-                    "params": {"reason": reason},
-                }
-            ],
-        )
+        store_findings(s, rt.db, d.submission_id, [_refusal(d, reason, zh, en)])
+
+
+def _refusal(d: Drawing, reason: str, zh: str, en: str) -> dict[str, Any]:
+    """The DXF-001 finding of a drawing that could not be read (``reason``: why)."""
+    return {
+        "source": "intake", "drawing_id": d.id, "code": "DXF-001",
+        "slug": "unreadable", "discipline": d.discipline, "severity": "error",
+        "message": zh, "message_en": en, "file": d.file, "params": {"reason": reason},
+    }
 
 
 def _finish_drawing(rt: Runtime, d: Drawing, model: Any, model_key: str) -> None:

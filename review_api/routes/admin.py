@@ -42,13 +42,26 @@ def _org(s: DbSession, name: str, role: str, department: str | None) -> Organiza
         org = Organization(name=name, kind=ORG_KIND[role], department=department)
         s.add(org)
         s.flush()
-    elif org.kind != ORG_KIND[role]:
+    else:
+        _fits(org, role, department)
+    return org
+
+
+def _fits(org: Organization, role: str, department: str | None) -> None:
+    """422 unless a user of ``role`` (and ``department``) can belong to ``org``: an applicant
+    to a design firm, a fire reviewer to the fire department, and so on."""
+    if org.kind != ORG_KIND[role]:
         raise HTTPException(
             422,
-            detail=f"单位“{name}”的类型是 {org.kind}，该角色需要 {ORG_KIND[role]} / "
-            f"organisation '{name}' is a {org.kind}, not a {ORG_KIND[role]}",
+            detail=f"单位“{org.name}”的类型是 {org.kind}，该角色需要 {ORG_KIND[role]} / "
+            f"organisation '{org.name}' is a {org.kind}, not a {ORG_KIND[role]}",
         )
-    return org
+    if org.department is not None and department is not None and org.department != department:
+        raise HTTPException(
+            422,
+            detail=f"单位“{org.name}”属于 {org.department} 部门，不是 {department} / "
+            f"organisation '{org.name}' belongs to {org.department}, not {department}",
+        )
 
 
 def _keep_one_admin(s: DbSession, u: User, body: UserPatch) -> None:
@@ -109,7 +122,8 @@ def change_user(user_id: int, body: UserPatch, user: CurrentUser, s: DbSession) 
     u = s.get(User, user_id) if id_in_range(user_id) else None
     if u is None:
         raise not_found("user")
-    before = {"active": u.active, "role": u.role, "department": u.department}
+    before = {"active": u.active, "role": u.role, "department": u.department,
+              "organization_id": u.organization_id}
     _keep_one_admin(s, u, body)
     if body.active is not None:
         u.active = body.active
@@ -119,10 +133,15 @@ def change_user(user_id: int, body: UserPatch, user: CurrentUser, s: DbSession) 
         u.department = body.department
     if (u.role == "reviewer") != (u.department is not None):
         raise HTTPException(422, detail=_DEPARTMENT_RULE)
+    if body.organization is not None:
+        u.organization = _org(s, body.organization, u.role, u.department)
+    else:  # a new role or department must still fit the organisation the user belongs to
+        _fits(u.organization, u.role, u.department)
     if body.password is not None:
         u.password_hash = hash_password(body.password)
     revoke_tokens(s, u.id)
     audit.record(s, user, "user.change", "user", u.id, before=before,
                  after={"active": u.active, "role": u.role, "department": u.department,
+                        "organization_id": u.organization.id,
                         "password_reset": body.password is not None})
     return user_out(u).model_dump() | {"active": u.active}

@@ -539,3 +539,31 @@ def test_events_stream_needs_a_login(server: Server) -> None:
     assert r.status_code == 401
     r = httpx.get(f"{server.base}/api/submissions/{sub['id']}/events?token=not-a-token", timeout=10)
     assert r.status_code == 401
+
+
+def wait_for_text(path: Path, text: str, timeout: float = 10.0) -> str:
+    """The file's text once it contains ``text`` (a server writes its log a little later)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        content = path.read_text(errors="replace")
+        if text in content or time.monotonic() > deadline:
+            assert text in content, content[-2000:]
+            return content
+        time.sleep(0.1)
+
+
+def test_a_token_in_the_query_stays_out_of_the_access_log(server: Server) -> None:
+    """``EventSource`` clients send the token in ``?token=``; the server's access log shows
+    the request with the token's value hidden."""
+    import httpx
+
+    sub = demo_submission(server)
+    token = server.token("bureau")
+    url = f"{server.base}/api/submissions/{sub['id']}/events?since=0&token={token}"
+    with httpx.stream("GET", url, timeout=10) as r:
+        assert r.status_code == 200
+    path = f"/api/submissions/{sub['id']}/events?since=0&token=***"
+    log = wait_for_text(server.log, path)
+    assert token not in log

@@ -229,9 +229,9 @@ def test_a_deactivated_user_is_refused_at_the_next_request(platform: Platform) -
 @pytest.mark.parametrize(
     "change",
     [
-        {"department": "planning"},
-        {"role": "supervisor"},
-        {"role": "reviewer", "department": "lightning"},
+        {"department": "planning", "organization": "自然资源和规划局"},
+        {"role": "supervisor", "organization": "电子监察室"},
+        {"role": "reviewer", "department": "lightning", "organization": "气象局防雷中心"},
         {"password": "a-new-password-2"},
     ],
     ids=["department", "role", "role-and-department", "password"],
@@ -248,6 +248,28 @@ def test_an_account_change_ends_its_logins(platform: Platform, change: dict[str,
     fresh = me(platform, token_of(platform, name, change.get("password", NEW_PASSWORD))).json()
     assert fresh["role"] == change.get("role", "reviewer")
     assert fresh["department"] == change.get("department", "fire" if "role" not in change else None)
+    assert fresh["organization"] == change.get("organization", "消防审查科")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"department": "planning"},  # still in the fire department's office
+        {"role": "applicant"},  # a reviewer of a department cannot file for a design firm
+        {"role": "supervisor", "organization": "示例建筑设计研究院有限公司"},
+        {"department": "planning", "organization": "消防审查科"},
+    ],
+    ids=["department-only", "role-only", "wrong-kind", "wrong-department"],
+)
+def test_a_change_that_leaves_the_wrong_organisation_is_refused(
+    platform: Platform, change: dict[str, Any]
+) -> None:
+    user_id, name = new_user(platform)
+    token = token_of(platform, name, NEW_PASSWORD)
+    r = change_user(platform, user_id, **change)
+    assert r.status_code == 422, r.text
+    now = me(platform, token).json()  # refused: nothing changed, the login still works
+    assert (now["role"], now["department"], now["organization"]) == ("reviewer", "fire", "消防审查科")
 
 
 def test_logout_ends_every_login_of_the_user(platform: Platform) -> None:
@@ -583,3 +605,32 @@ def test_hostile_upload_names_are_handled_cleanly(upload_platform: Platform, cas
     assert len(stored) == (1 if r.status_code == 201 else 0)
     for stored_name in stored:
         assert not CONTROL.search(stored_name), repr(stored_name)
+
+
+def test_stale_failures_and_long_expired_tokens_are_purged(platform: Platform) -> None:
+    """The minute sweep deletes failed logins that left the window and tokens expired over a
+    day ago; failures inside the window and tokens still valid (or just expired) stay."""
+    _, old_name = new_user(platform)
+    _, recent_name = new_user(platform)
+    _fail(platform, old_name, 2)
+    _fail(platform, recent_name, 2)
+    _age_failures(platform, old_name, dt.timedelta(seconds=WINDOW_SECONDS + 1))
+    user_id, name = new_user(platform)
+    tokens = [login(platform, name, NEW_PASSWORD).json()["access_token"] for _ in range(3)]
+    now = dt.datetime.now(dt.UTC)
+    with platform.runtime.db.session() as s:
+        ids = list(s.scalars(select(Token.id).where(Token.user_id == user_id).order_by(Token.id)))
+        s.execute(update(Token).where(Token.id == ids[0]).values(expires_at=now - dt.timedelta(days=2)))
+        s.execute(update(Token).where(Token.id == ids[1]).values(expires_at=now - dt.timedelta(hours=1)))
+    from tasks import pipeline
+
+    pipeline.set_runtime(platform.runtime)  # another test's platform may have been set since
+    pipeline.sweep()
+    with platform.runtime.db.session() as s:
+        left = {n for n in s.scalars(select(LoginAttempt.username))
+                if n in (old_name, recent_name)}
+        kept = list(s.scalars(select(Token.id).where(Token.user_id == user_id).order_by(Token.id)))
+    assert left == {recent_name}
+    assert kept == ids[1:]
+    assert platform.client.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens[2]}"}
+                               ).status_code == 200

@@ -9,7 +9,7 @@ exactly those of an undisturbed run (I2) and none is stored twice.
   that with Celery's default acknowledgement the same kill loses the work.
 - F2: a whole worker killed; Redis delivers its task again after the visibility timeout.
 - F3: a drawing whose ingestion kills its worker every time is failed with reason
-  "resource" after ``max_deliveries``; the rest of the package completes.
+  "resource" after ``max_deliveries`` (with a DXF-001 finding); the rest of the package completes.
 - F4: Redis down while a package is uploaded; the sweeper publishes the work again.
 - F5: PostgreSQL connections of the API and of the workers terminated mid-run.
 - The stages' idempotence, checked directly.
@@ -231,8 +231,15 @@ def test_poison_drawing_fails_with_reason_resource_and_the_rest_completes(
         assert shown["status"] == "failed" and "2" in shown["error"], shown
         assert {status for status, _ in check_runs(p, sub_id).values()} == {"done"}
         assert state["processing_error"] is None
+        # the applicant hears of it as of any unreadable drawing: one DXF-001 finding
+        found = findings_of(p, sub_id)
+        refusals = [f for f in found if f["code"] == "DXF-001"]
+        assert [(f["file"], f["severity"]) for f in refusals] == [(LARGE_FILE, "error")]
+        assert "2" in refusals[0]["message"] and "killed" in refusals[0]["message_en"]
         # the checks ran on the other drawings: the findings of the package without the plan
-        assert_like_reference(p, sub_id, sample_reference)
+        assert duplicates(found) == []
+        assert signatures([f for f in found if f["code"] != "DXF-001"]) == signatures(
+            sample_reference)
 
 
 # --- F4 -------------------------------------------------------------------------------------

@@ -113,6 +113,7 @@ def refused(p: Platform, project_id: int, body: bytes, status: int = 422) -> Any
     r = p.submit(project_id, body)
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["x-content-type-options"] == "nosniff"  # the 413 of the body limit too
     assert snapshot(p) == before, "a refused upload left rows or files behind"
     return r.json()
 
