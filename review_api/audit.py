@@ -15,9 +15,12 @@ periodic sweep. ``verify`` walks the chain in ``seq`` order and reports the firs
 hash, predecessor link or sequence number is wrong: an altered, deleted or reordered event.
 
 The migration ``audit_append_only`` makes the two tables append-only in the database (triggers;
-``audit_pending`` refuses updates), so the chain's check is what remains for someone who can lift that guard: a database superuser. Such a person
-can also rewrite the chain consistently from some event on and re-hash it; only a copy of the
-head kept outside the database (a time-stamp or a write-once store) can show that.
+``audit_pending`` refuses updates), so the chain's check is what remains for someone who can
+lift that guard: a database superuser. Such a person can also rewrite the chain consistently
+from some event on and re-hash it. Every issued document therefore prints the chain's head at
+its issue under the bureau's signature (and keeps it in its row): ``verify`` requires the chain
+to pass through those heads, and the signed copies in the parties' hands keep them beyond the
+database's reach.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from review_api.models import AuditEvent, AuditHead, AuditPending, User, utcnow
+from review_api.models import AuditEvent, AuditHead, AuditPending, Document, User, utcnow
 from review_api.textsafe import clean
 
 __all__ = [
@@ -212,8 +215,29 @@ class VerifyResult:
     reason: str | None = None
 
 
+def _anchors(s: Session) -> dict[int, tuple[str, str]]:
+    """``seq → (hash, verification code)`` of the chain heads printed in issued documents (the
+    earliest document of each head)."""
+    out: dict[int, tuple[str, str]] = {}
+    rows = s.execute(
+        select(Document.audit_seq, Document.audit_hash, Document.verification_code)
+        .where(Document.audit_seq.is_not(None))
+        .order_by(Document.id.desc())
+    )
+    for seq, digest, code in rows:
+        if seq is not None and digest is not None:
+            out[seq] = (digest, code)
+    return out
+
+
 def verify(s: Session) -> VerifyResult:
-    """Walk the chain; the first event (by ``seq``) that does not fit is reported."""
+    """Walk the chain; the first event (by ``seq``) that does not fit is reported.
+
+    Besides each event's own hash and link, the chain must pass through the heads that issued
+    documents recorded: a chain re-hashed consistently from some event on (which needs the
+    database guard lifted) is caught there, at or after the event that was changed.
+    """
+    anchors = _anchors(s)
     prev, expected_seq, count = GENESIS, 1, 0
     for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
         count += 1
@@ -223,6 +247,12 @@ def verify(s: Session) -> VerifyResult:
             return VerifyResult(False, count, e.seq, "link to the previous event is broken")
         if event_hash(e) != e.hash:
             return VerifyResult(False, count, e.seq, "event content was altered")
+        if e.seq in anchors and anchors[e.seq][0] != e.hash:
+            return VerifyResult(
+                False, count, e.seq,
+                f"document {anchors[e.seq][1]} recorded another hash for this event: the trail "
+                "was rewritten at or before it",
+            )
         prev, expected_seq = e.hash, expected_seq + 1
     head = s.get(AuditHead, 1)
     if head is None:
@@ -230,4 +260,11 @@ def verify(s: Session) -> VerifyResult:
             return VerifyResult(False, count, expected_seq, "the chain head was removed")
     elif head.seq != expected_seq - 1 or head.hash != prev:
         return VerifyResult(False, count, expected_seq, "events after the last one are missing")
+    beyond = [seq for seq in anchors if seq >= expected_seq]
+    if beyond:
+        return VerifyResult(
+            False, count, min(beyond),
+            f"document {anchors[min(beyond)][1]} recorded event {min(beyond)}, which the trail "
+            "no longer has",
+        )
     return VerifyResult(True, count, None)

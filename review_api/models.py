@@ -340,6 +340,9 @@ class Document(Base):
     signer: Mapped[str] = mapped_column(String(200))
     issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the audit chain's head when the document was issued, also printed in the signed PDF
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Step(Base):

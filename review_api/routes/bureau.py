@@ -41,6 +41,7 @@ from review_api.exports.items import (
 )
 from review_api.exports.pictures import Pictures
 from review_api.models import (
+    AuditHead,
     Decision,
     Document,
     Drawing,
@@ -174,13 +175,21 @@ def _document_items(
     return out
 
 
+def _audit_anchor(s: DbSession) -> tuple[int, str] | None:
+    """The audit chain's head now: printed in the document and kept with it, so a chain
+    rewritten later no longer matches what the issued documents say."""
+    head = s.get(AuditHead, 1)
+    return None if head is None or head.seq == 0 else (head.seq, head.hash)
+
+
 def _content(
     s: DbSession, rt: RuntimeDep, sub: Submission, decision: str, note: str, user: User,
-    merges: list[list[str]], code: str,
+    merges: list[list[str]], code: str, anchor: tuple[int, str] | None,
 ) -> DocumentContent:
     """The document's text: project data, decision, items (or approved drawings)."""
     project = s.get(Project, sub.project_id)
     assert project is not None
+    trail = [] if anchor is None else [("审计链 Audit trail", f"第 {anchor[0]} 条记录 · {anchor[1]}")]
     drawings = {
         d.id: d
         for d in s.scalars(
@@ -199,6 +208,7 @@ def _content(
             ("送审轮次", f"第 {sub.round} 轮"),
             ("送审包", sub.package_name),
             ("送审包 SHA-256", sub.package_sha256),
+            *trail,
         ],
         decision="审查合格，予以通过" if approve else "需修改后重新报审",
         verification_code=code,
@@ -247,7 +257,8 @@ def preview(
     """The document as it would be issued, unsigned and marked as a draft: nothing is issued."""
     sub = visible_submission(s, user, submission_id)
     require_role(user, "bureau")
-    content = _content(s, rt, sub, body.decision, body.note, user, body.merges, "草稿-DRAFT")
+    content = _content(s, rt, sub, body.decision, body.note, user, body.merges, "草稿-DRAFT",
+                       _audit_anchor(s))
     content.title = f"{content.title}（草稿，未签发）"
     try:
         pdf, _ = render_pdf(content)
@@ -273,7 +284,8 @@ def consolidate(
     s.refresh(sub)  # the state as the lock holder left it
     workflow.transition(s, rt.settings, sub, body.decision, user, note=body.note or None)
     code = new_verification_code()
-    content = _content(s, rt, sub, body.decision, body.note, user, body.merges, code)
+    anchor = _audit_anchor(s)
+    content = _content(s, rt, sub, body.decision, body.note, user, body.merges, code, anchor)
     s.add(Decision(submission_id=sub.id, decision=body.decision, note=body.note, decided_by=user.id))
     pdf, fingerprint = _issue_pdf(rt.settings, content)
     key = f"documents/{sub.id}/{code}.pdf"
@@ -288,6 +300,8 @@ def consolidate(
         signer=f"{user.real_name}（{user.organization.name}）",
         issued_by=user.id,
         issued_at=content.issued_at,
+        audit_seq=None if anchor is None else anchor[0],
+        audit_hash=None if anchor is None else anchor[1],
     )
     s.add(doc)
     s.flush()

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 
 from review_api import audit
 from review_api.db import MIGRATIONS
-from review_api.models import AuditEvent, AuditHead, AuditPending, User
+from review_api.models import AuditEvent, AuditHead, AuditPending, Document, User
 from review_api.textsafe import clean
 from review_api.workflow import DEPARTMENTS
 from tests.service.harness import (
@@ -42,6 +42,7 @@ from tests.service.harness import (
 EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__
 PENDING = AuditPending.__table__
+DOCUMENTS = Document.__table__
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -289,6 +290,50 @@ def test_removed_last_event_with_rewound_head_seq_is_reported(trail: Trail) -> N
                update(HEAD).values(seq=last - 1))
         answer = trail.verify()
         assert answer["valid"] is False and answer["first_bad_event"] == last, answer
+
+
+def rehash_from(t: Trail, k: int, change: dict[str, Any]) -> None:
+    """Change event ``k`` and re-hash it and every later event, and the head: a rewrite the
+    chain alone cannot show (what someone who can lift the guard could do)."""
+    with t.engine.begin() as c:
+        rows = [dict(r._mapping) for r in
+                c.execute(select(EVENTS).where(EVENTS.c.seq >= k).order_by(EVENTS.c.seq))]
+        prev = rows[0]["prev_hash"]
+        for row in rows:
+            row |= change if row["seq"] == k else {}
+            row["prev_hash"] = prev
+            row["hash"] = prev = audit.event_hash(AuditEvent(**row))
+            c.execute(update(EVENTS).where(EVENTS.c.seq == row["seq"]).values(
+                **{key: v for key, v in row.items() if key not in ("id", "seq")}))
+        c.execute(update(HEAD).values(hash=prev))
+
+
+def issued_anchor(t: Trail) -> int:
+    """The chain head printed in the round's consolidated opinion."""
+    with t.engine.connect() as c:
+        seq: int = c.scalar(select(DOCUMENTS.c.audit_seq).where(DOCUMENTS.c.audit_seq.is_not(None)))
+    return seq
+
+
+def test_a_consistent_rewrite_is_caught_by_an_issued_document(trail: Trail) -> None:
+    """Re-hashing the chain from a changed event on makes every event and the head fit again;
+    the head the issued opinion recorded (and printed) no longer does."""
+    anchor = issued_anchor(trail)
+    k = max(2, anchor - 3)
+    with guard_lifted(trail):
+        rehash_from(trail, k, {"actor": "某人 (someone)"})
+        answer = trail.verify()
+        assert answer["valid"] is False and answer["first_bad_event"] == anchor, answer
+        assert "rewritten" in answer["reason"]
+    with guard_lifted(trail):  # the chain cut back before the anchor, head rewound with it
+        last = trail.seqs()[-1]
+        keep = event_where(trail, anchor - 1)
+        tamper(trail, delete(EVENTS).where(EVENTS.c.seq >= anchor),
+               update(HEAD).values(seq=anchor - 1, hash=keep["hash"]))
+        answer = trail.verify()
+        assert answer["valid"] is False and answer["first_bad_event"] == anchor, answer
+        assert "no longer has" in answer["reason"]
+        assert last >= anchor
 
 
 def test_head_moved_ahead_or_removed_is_reported(trail: Trail) -> None:

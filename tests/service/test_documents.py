@@ -35,9 +35,11 @@ from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import select
 
 from review_api.documents import DocumentContent, render_pdf, wrap_text
 from review_api.exports.items import ConsolidationItem, suggestions
+from review_api.models import Document
 from review_api.signing import (
     SealPlacement,
     SigningError,
@@ -323,6 +325,23 @@ def test_opinion_is_typeset_text_in_an_embedded_cjk_font(
         assert re.fullmatch(r"/[A-Z]{6}\+.+", str(font["/BaseFont"])), "a subset, embedded"
         descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
         assert any(k in descriptor for k in ("/FontFile2", "/FontFile3"))
+
+
+def test_opinion_prints_the_audit_chain_head_it_was_issued_at(
+    platform: Platform, issued: dict[str, Any]
+) -> None:
+    """The document carries the chain's head at issue (printed and kept with it), and that
+    head is an event of the trail as the supervisor reads it."""
+    code = issued["answer"]["verification_code"]
+    with platform.runtime.db.session() as s:
+        seq, digest = s.execute(
+            select(Document.audit_seq, Document.audit_hash)
+            .where(Document.verification_code == code)
+        ).one()
+    assert seq is not None and seq > 0 and digest is not None
+    assert f"审计链Audittrail第{seq}条记录·{digest}" in pdf_text(issued["pdf"])
+    events = platform.as_("supervisor")("get", f"/api/audit?after_seq={seq - 1}&limit=1").json()
+    assert [(e["seq"], e["hash"]) for e in events["events"]] == [(seq, digest)]
 
 
 def test_opinion_numbers_items_and_merges_only_what_was_asked(
