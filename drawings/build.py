@@ -222,7 +222,9 @@ def build_objects(
     )
     for t, sheet in zip(flat.texts, text_sheets, strict=True):
         layer = t.layer or "0"
-        built.texts.append(TextItem(layer, t.text, t.x, t.y, t.height, t.rotation, t.handle))
+        built.texts.append(
+            TextItem(layer, t.text, t.x, t.y, t.height, t.rotation, t.handle, t.align)
+        )
         group = layer_map.group_for(layer, is_text=True)
         if group is None:
             continue

@@ -104,6 +104,7 @@ class TextRec:
     rotation: float
     handle: str
     kind: str
+    align: str = "ls"  # which point of the text x, y is (drawings.model.TEXT_ANCHORS)
 
 
 @dataclass(slots=True)
@@ -285,6 +286,7 @@ class Flat:
                     t.rotation + rot,
                     handle or t.handle,
                     t.kind,
+                    t.align,
                 )
             )
         inserts = [

@@ -287,6 +287,8 @@ def _with_bulges(
 
 
 _HALIGN_DX = {0: 0.5, 1: 0.0, 2: -0.5, 3: 0.0, 4: 0.0, 5: 0.0}
+_TEXT_H = {0: "l", 1: "m", 2: "r"}  # TEXT group 72 → anchor letter (drawings.model.TEXT_ANCHORS)
+_TEXT_V = {0: "s", 1: "d", 2: "m", 3: "a"}  # TEXT group 73 (ATTRIB 74)
 _VALIGN_DY = {0: 0.5, 1: 0.5, 2: 0.0, 3: -0.5}
 
 
@@ -311,12 +313,16 @@ def _text_rec(
     h = _int(d.get(72))
     v = _int(d.get(74 if kind in ("ATTRIB", "ATTDEF") else 73))
     x, y = _num(d.get(10)), _num(d.get(20))
+    align = "ls"
     if (h or v) and 11 in d:
         x2, y2 = _num(d.get(11)), _num(d.get(21))
-        if h in (3, 5):
-            ax, ay = (x + x2) / 2, (y + y2) / 2
+        if h in (3, 5):  # aligned or fit between two points: the middle of the baseline
+            ax, ay, align = (x + x2) / 2, (y + y2) / 2, "ms"
+        elif h == 4:  # "middle": the centre of the text
+            ax, ay, align = x2, y2, "mm"
         else:
             ax, ay = x2, y2
+            align = _TEXT_H.get(h, "l") + _TEXT_V.get(v, "s")
     else:
         ax, ay = x, y
     width = _text_width(text, height) * (_num(d.get(41), 1.0) or 1.0)
@@ -327,7 +333,7 @@ def _text_rec(
     if ocs is not None:
         ax, ay = apply(ocs, ax, ay)
         cx, cy = apply(ocs, cx, cy)
-    return TextRec(layer, text, ax, ay, cx, cy, height, rot, handle, kind), d
+    return TextRec(layer, text, ax, ay, cx, cy, height, rot, handle, kind, align), d
 
 
 def _text_entity(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseContext) -> None:
@@ -373,7 +379,8 @@ def _mtext(tags: list[Tag], layer: str, handle: str, c: Content, ctx: ParseConte
     dx = _ATTACH_DX.get(col, 0.5) * width
     dy = (-0.5, 0.0, 0.5)[min(max(row, 0), 2)] * total_h
     cx, cy = _centre(x, y, rot, dx, dy)
-    c.texts.append(TextRec(layer, clean, x, y, cx, cy, height, rot, handle, "MTEXT"))
+    align = "lmr"[min(max(col, 1), 3) - 1] + "amd"[min(max(row, 0), 2)]
+    c.texts.append(TextRec(layer, clean, x, y, cx, cy, height, rot, handle, "MTEXT", align))
 
 
 def _insert(

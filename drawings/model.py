@@ -31,6 +31,7 @@ __all__ = [
     "Severity",
     "Sheet",
     "Stats",
+    "TEXT_ANCHORS",
     "TextItem",
 ]
 
@@ -254,9 +255,20 @@ class LayerInfo:
     entities: int
 
 
+TEXT_ANCHORS: tuple[str, ...] = tuple(h + v for h in "lmr" for v in "sdma")
+"""Where a text's point ``x, y`` lies on the text, as Pillow names it: horizontally ``l`` left,
+``m`` middle, ``r`` right; vertically ``s`` baseline, ``d`` bottom, ``m`` middle, ``a`` top (of
+the whole block for several lines). A stored code is the index in this tuple."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextItem:
-    """A text string placed in the drawing, for display and for ``inspect --texts``."""
+    """A text string placed in the drawing, for display and for ``inspect --texts``.
+
+    ``align`` says which point of the text ``x, y`` is (``TEXT_ANCHORS``): the drawing gives a
+    centred room name by its centre, and a reader that put the text's left end there would
+    draw it half a width off.
+    """
 
     layer: str
     text: str
@@ -265,6 +277,7 @@ class TextItem:
     height: float
     rotation: float
     handle: str
+    align: str = "ls"
 
 
 @dataclass(frozen=True, slots=True)

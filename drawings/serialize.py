@@ -33,7 +33,8 @@ parts are columnar numpy blocks:
   (key, value) code pairs, and every geometry as little-endian extended WKB from one
   vectorised ``shapely.to_wkb`` call (concatenated bytes plus a uint32 length per geometry;
   length 0 stands for ``None``);
-* text items: (T, 3) int32 string codes plus a (T, 4) float64 block;
+* text items: (T, 3) int32 string codes plus a (T, 4) float64 block and a (T,) uint8 block of
+  alignment codes (``TEXT_ANCHORS``; models written before it have none: left baseline);
 * display layers: all coordinates and all offsets concatenated into two blocks.
 
 Each block is zlib-compressed (level 1 by default: the best time/size trade-off measured on
@@ -72,6 +73,7 @@ from shapely.errors import ShapelyError
 
 from drawings.errors import DrawingError
 from drawings.model import (
+    TEXT_ANCHORS,
     Building,
     Discipline,
     DisplayLayer,
@@ -357,6 +359,8 @@ def _encode_texts(texts: Sequence[TextItem], strings: _StringTable, blocks: _Blo
         floats[:, k] = list(map(attrgetter(name), texts))
     blocks.add("text.str", codes, "<i4")
     blocks.add("text.f8", floats, "<f8")
+    code = {a: i for i, a in enumerate(TEXT_ANCHORS)}
+    blocks.add("text.align", np.array([code.get(t.align, 0) for t in texts], dtype=np.uint8), "|u1")
 
 
 def _encode_display(layers: Sequence[DisplayLayer], blocks: _BlockWriter) -> list[list[Any]]:
@@ -653,9 +657,18 @@ def _decode_texts(blocks: _BlockReader, table: Array, n: int) -> tuple[TextItem,
         raise _corrupt("文字数据块尺寸不符", "text block shapes mismatch")
     layer, text, handle = _codes(codes, table).T.tolist()
     x, y, height, rotation = floats.T.tolist()
+    if "text.align" in blocks.entries:  # absent in models stored before texts kept alignment
+        codes_a = blocks.get("text.align")
+        if codes_a.shape != (n,) or (n and int(codes_a.max()) >= len(TEXT_ANCHORS)):
+            raise _corrupt("文字对齐数据无效", "text alignment block is invalid")
+        align = [TEXT_ANCHORS[c] for c in codes_a.tolist()]
+    else:
+        align = ["la" if "\n" in s else "ls" for s in text]
     return tuple(
-        TextItem(layer=la, text=t, x=xx, y=yy, height=hh, rotation=r, handle=h)
-        for la, t, xx, yy, hh, r, h in zip(layer, text, x, y, height, rotation, handle, strict=True)
+        TextItem(layer=la, text=t, x=xx, y=yy, height=hh, rotation=r, handle=h, align=a)
+        for la, t, xx, yy, hh, r, h, a in zip(
+            layer, text, x, y, height, rotation, handle, align, strict=True
+        )
     )
 
 

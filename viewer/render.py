@@ -311,7 +311,8 @@ def _readable(
 
 
 def _draw_texts(draw: ImageDraw.ImageDraw, texts: Sequence[TextItem], view: _View) -> None:
-    """Texts anchored at their insertion point: left baseline, or top left when multi-line.
+    """Texts placed by the point the drawing gives, as ``TextItem.align`` names it (Pillow
+    anchors use the same letters).
 
     Rotated texts are drawn into a mask around the anchor, rotated about it and stamped.
     """
@@ -319,7 +320,7 @@ def _draw_texts(draw: ImageDraw.ImageDraw, texts: Sequence[TextItem], view: _Vie
     colour = _COLOURS[TEXT_COLOUR]
     for item, x, y, size in _readable(texts, view):
         font = font_at(size, face)
-        anchor = "la" if "\n" in item.text else "ls"
+        anchor = item.align
         spacing = round(size * _LINE_SPACING / _EM_PER_HEIGHT)
         if _upright(item.rotation):
             draw.text((x, y), item.text, fill=colour, font=font, anchor=anchor, spacing=spacing)

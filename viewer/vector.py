@@ -49,7 +49,7 @@ JSON header fields:
     ``vertices`` (its vertex count), ``textStart``, ``texts`` (its texts are
     ``textStart … textStart + texts - 1``).
 ``counts``: ``{"paths", "vertices", "texts"}`` totals.
-``arrays``: ``{"coords", "offsets", "texts"}``, each ``{"type", "offset", "length"}`` with
+``arrays``: ``{"coords", "offsets", "texts", "aligns"}``, each ``{"type", "offset", "length"}`` with
     ``offset`` in bytes from D and ``length`` in elements:
 
     * ``coords`` (``float32``, 2 × vertices): x0, y0, x1, y1, … relative to ``origin``;
@@ -57,10 +57,13 @@ JSON header fields:
       ``offsets[p] … offsets[p + 1] - 1`` (vertex ``v`` is ``coords[2v]``, ``coords[2v + 1]``).
       A path of one vertex is a point; closed shapes repeat their first vertex;
     * ``texts`` (``float32``, 4 × texts): x, y (relative to ``origin``), height (m), rotation
-      (degrees, counter-clockwise) of each text. x, y is the insertion point the drawing
-      gives (for an aligned TEXT its alignment point; the model keeps no alignment), so
-      readers anchor a text at its left baseline, or at its top left when it has several
-      lines (MTEXT's usual attachment), and turn it about that point.
+      (degrees, counter-clockwise) of each text. x, y is the point the drawing places the text
+      by, and readers turn the text about it;
+    * ``aligns`` (``uint8``, texts): which point of the text x, y is, as ``4 × h + v`` with
+      ``h`` 0 left, 1 centre, 2 right and ``v`` 0 baseline, 1 bottom, 2 middle, 3 top (of the
+      whole block when the text has several lines): ``drawings.model.TEXT_ANCHORS``. Payloads
+      stored before it existed lack it: their texts are anchored at the left baseline, or at
+      the top left when they have several lines.
 
 ``texts``: the strings, one per text, in the order of the ``texts`` array; lines are separated
     by ``"\\n"``.
@@ -74,6 +77,7 @@ Reading in JavaScript::
     const coords = new Float32Array(buf, D + a.coords.offset, a.coords.length);
     const offsets = new Uint32Array(buf, D + a.offsets.offset, a.offsets.length);
     const texts = new Float32Array(buf, D + a.texts.offset, a.texts.length);
+    const aligns = new Uint8Array(buf, D + a.aligns.offset, a.aligns.length);
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from drawings.model import DisplayLayer, DrawingModel, Sheet, TextItem
+from drawings.model import TEXT_ANCHORS, DisplayLayer, DrawingModel, Sheet, TextItem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -325,7 +329,7 @@ def _pad(size: int) -> int:
 def _pack(
     layers: Sequence[_Layer], origin: tuple[float, float]
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[bytes], list[str]]:
-    """The three arrays (as bytes, each padded to 8), their directory, and the layer rows."""
+    """The four arrays (as bytes, each padded to 8), their directory, and the layer rows."""
     rows: list[dict[str, Any]] = []
     lengths: list[npt.NDArray[np.int64]] = []
     coords: list[FloatArray] = []
@@ -359,6 +363,8 @@ def _pack(
     tf = np.array([(t.x, t.y, t.height, t.rotation) for t in texts], dtype=np.float64)
     tf = tf.reshape(-1, 4)
     tf[:, :2] -= shift
+    code = {a: i for i, a in enumerate(TEXT_ANCHORS)}
+    aligns = np.array([code.get(t.align, 0) for t in texts], dtype=np.uint8)
     blobs: list[bytes] = []
     directory: dict[str, Any] = {}
     at = 0
@@ -366,6 +372,7 @@ def _pack(
         ("coords", "float32", xy),
         ("offsets", "uint32", offsets),
         ("texts", "float32", tf.astype("<f4")),
+        ("aligns", "uint8", aligns),
     )
     for name, kind, array in arrays:
         raw = np.ascontiguousarray(array).tobytes()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ezdxf
 import pytest
-from ezdxf.enums import InsertUnits
+from ezdxf.enums import InsertUnits, TextEntityAlignment
 
 from drawings import Discipline, LayerMap, load
 from drawings.serialize import dumps, loads
@@ -127,6 +127,42 @@ def test_gbk_r2000_text_decodes(tmp_path: Path) -> None:
     assert [t.text for t in model.texts] == ["卧室"]
     assert "房间名称" in [layer.name for layer in model.layers]
     assert model.encoding == "gb18030"
+
+
+def test_texts_keep_the_point_the_drawing_aligns_them_by(tmp_path: Path) -> None:
+    """A centred room name is given by its centre, a right-aligned one by its right end and
+    an MTEXT by its attachment point: the model keeps that point and which point it is, in
+    metres, also inside a block."""
+    doc = _doc(units=InsertUnits.Millimeters)
+    msp = doc.modelspace()
+    msp.add_text("左下", dxfattribs={"layer": "T", "height": 300, "insert": (1000, 2000)})
+    msp.add_text("居中", dxfattribs={"layer": "T", "height": 300}).set_placement(
+        (5000, 2000), align=TextEntityAlignment.MIDDLE_CENTER)
+    msp.add_text("右上", dxfattribs={"layer": "T", "height": 300}).set_placement(
+        (9000, 2000), align=TextEntityAlignment.TOP_RIGHT)
+    msp.add_text("对齐", dxfattribs={"layer": "T", "height": 300}).set_placement(
+        (1000, 6000), (3000, 6000), align=TextEntityAlignment.ALIGNED)
+    msp.add_text("正中", dxfattribs={"layer": "T", "height": 300}).set_placement(
+        (7000, 6000), align=TextEntityAlignment.MIDDLE)
+    msp.add_mtext("两行\\P说明", dxfattribs={"layer": "T", "char_height": 300,
+                                           "insert": (4000, 9000), "attachment_point": 9})
+    blk = doc.blocks.new("ROOMTAG")
+    blk.add_text("房间", dxfattribs={"height": 300}).set_placement(
+        (0, 0), align=TextEntityAlignment.MIDDLE_CENTER)
+    msp.add_blockref("ROOMTAG", (20000, 3000), dxfattribs={"layer": "T"})
+    model = load(_save(doc, tmp_path))
+    got = {t.text: (t.align, round(t.x, 3), round(t.y, 3)) for t in model.texts}
+    assert got == {
+        "左下": ("ls", 1.0, 2.0),
+        "居中": ("mm", 5.0, 2.0),
+        "右上": ("ra", 9.0, 2.0),
+        "对齐": ("ms", 2.0, 6.0),
+        "正中": ("mm", 7.0, 6.0),
+        "两行\n说明": ("rd", 4.0, 9.0),
+        "房间": ("mm", 20.0, 3.0),
+    }
+    assert {t.text: t.align for t in loads(dumps(model)).texts} == {
+        k: v[0] for k, v in got.items()}
 
 
 def test_text_attrib_and_special_codes(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from shapely import wkt
 from shapely.geometry import mapping
 
+from drawings import serialize
 from drawings.errors import DrawingError
 from drawings.model import (
     Building,
@@ -319,7 +320,10 @@ def rich_model() -> DrawingModel:
                 height=0.0,
                 rotation=359.9,
                 handle="1A6",
+                align="mm",
             ),
+            TextItem(layer="文字", text="右上\n两行", x=3.0, y=4.0, height=0.5, rotation=90.0,
+                     handle="1A7", align="ra"),
         ),
         display=display,
         findings=tuple(findings),
@@ -381,7 +385,8 @@ def test_round_trip_every_field() -> None:
 
 def test_every_model_field_is_covered() -> None:
     # When this fails, model.py changed: store the new field in drawings.serialize, extend
-    # rich_model() above, and bump FORMAT_VERSION so that old files are re-read from DXF.
+    # rich_model() above, and either read files without it as before (an optional block, as
+    # for TextItem.align) or bump FORMAT_VERSION so that old files are re-read from DXF.
     expected = {
         DrawingModel: "file sha256 discipline dxf_version release encoding unit unit_to_m "
         "loaded_via sheets objects buildings layers texts display findings stats extents",
@@ -390,7 +395,7 @@ def test_every_model_field_is_covered() -> None:
         Sheet: "index sheet_no title floor scale bbox source handle origin",
         Building: "name handle point rotation attrs sheet",
         LayerInfo: "name group entities",
-        TextItem: "layer text x y height rotation handle",
+        TextItem: "layer text x y height rotation handle align",
         DisplayLayer: "name group coords offsets",
         IntakeFinding: "code slug severity message message_en file sheet layer location "
         "handles measured limit unit details",
@@ -398,6 +403,27 @@ def test_every_model_field_is_covered() -> None:
     }
     for cls, names in expected.items():
         assert [f.name for f in dataclasses.fields(cls)] == names.split(), cls.__name__
+
+
+def test_a_model_stored_before_texts_kept_alignment_still_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Models written without the ``text.align`` block (stored by an earlier version of the
+    platform, e.g. a previous review round) load with the old reading: left baseline, top left
+    for several lines. Anything else in the block is refused as damage."""
+    model = rich_model()
+    real_add = serialize._BlockWriter.add
+
+    def without_align(self: Any, name: str, *args: Any, **kw: Any) -> Any:
+        return None if name == "text.align" else real_add(self, name, *args, **kw)
+
+    monkeypatch.setattr(serialize._BlockWriter, "add", without_align)
+    old = loads(dumps(model))
+    monkeypatch.undo()
+    assert [t.align for t in old.texts] == ["ls", "ls", "la"]
+    assert [dataclasses.replace(t, align="ls") for t in old.texts] == [
+        dataclasses.replace(t, align="ls") for t in model.texts]
+    assert [t.align for t in loads(dumps(model)).texts] == ["ls", "mm", "ra"]
 
 
 def test_empty_model_round_trips() -> None:

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import drawings
-from drawings.model import DrawingModel, TextItem
+from drawings.model import TEXT_ANCHORS, DrawingModel, TextItem
 from viewer import render as render_module
 from viewer import vector as vector_module
 from viewer.fonts import cjk_font
@@ -49,6 +49,7 @@ class Payload:
     coords: npt.NDArray[np.float32]
     offsets: npt.NDArray[np.uint32]
     texts: npt.NDArray[np.float32]
+    aligns: npt.NDArray[np.uint8]
 
     def layer(self, name: str) -> dict[str, Any]:
         return next(la for la in self.header["layers"] if la["name"] == name)
@@ -63,12 +64,15 @@ class Payload:
             out.append(xy + (ox, oy))
         return out
 
-    def layer_texts(self, row: dict[str, Any]) -> list[tuple[str, float, float, float, float]]:
+    def layer_texts(
+        self, row: dict[str, Any]
+    ) -> list[tuple[str, float, float, float, float, str]]:
         ox, oy = self.header["origin"]
         out = []
         for k in range(row["textStart"], row["textStart"] + row["texts"]):
             x, y, h, r = (float(v) for v in self.texts[4 * k : 4 * k + 4])
-            out.append((self.header["texts"][k], x + ox, y + oy, h, r))
+            out.append((self.header["texts"][k], x + ox, y + oy, h, r,
+                        TEXT_ANCHORS[int(self.aligns[k])]))
         return out
 
 
@@ -82,7 +86,7 @@ def read_payload(data: bytes) -> Payload:
     assert data[16 + size : data_at] == bytes(data_at - 16 - size)
     header = json.loads(data[16 : 16 + size].decode("utf-8"))  # strict: valid UTF-8
     assert header["format"] == "lianshen-vector" and header["version"] == version
-    types = {"float32": "<f4", "uint32": "<u4"}
+    types = {"float32": "<f4", "uint32": "<u4", "uint8": "|u1"}
 
     def array(name: str) -> Any:
         spec = header["arrays"][name]
@@ -92,7 +96,7 @@ def read_payload(data: bytes) -> Payload:
         assert start + spec["length"] * dtype.itemsize <= len(data)
         return np.frombuffer(data, dtype=dtype, count=spec["length"], offset=start)
 
-    return Payload(header, array("coords"), array("offsets"), array("texts"))
+    return Payload(header, array("coords"), array("offsets"), array("texts"), array("aligns"))
 
 
 JS_READER = textwrap.dedent((vector_module.__doc__ or "").split("Reading in JavaScript::\n")[1])
@@ -215,7 +219,8 @@ def test_payload_round_trip_in_site_coordinates(site_model: DrawingModel) -> Non
 
     texts = {t[0]: t for row in head["layers"] for t in p.layer_texts(row)}
     for item in site_model.texts:
-        text, x, y, height, rotation = texts[item.text]
+        text, x, y, height, rotation, align = texts[item.text]
+        assert align == item.align
         assert (x, y) == pytest.approx((item.x, item.y), abs=1e-5)
         assert (height, rotation) == pytest.approx((item.height, item.rotation), rel=1e-6)
     assert head["counts"] == {
@@ -237,7 +242,7 @@ def test_documented_javascript_reader_reads_the_same(
         "const buf = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);\n"
         + JS_READER
         + "\nprocess.stdout.write(JSON.stringify({head, coords: Array.from(coords),"
-        " offsets: Array.from(offsets), texts: Array.from(texts)}));"
+        " offsets: Array.from(offsets), texts: Array.from(texts), aligns: Array.from(aligns)}));"
     )
     done = subprocess.run(
         ["node", "-e", script, str(path)], capture_output=True, text=True, timeout=60, check=True
@@ -248,6 +253,7 @@ def test_documented_javascript_reader_reads_the_same(
     assert np.array_equal(np.array(seen["coords"]), p.coords.astype(np.float64))
     assert seen["offsets"] == p.offsets.tolist()
     assert np.array_equal(np.array(seen["texts"]), p.texts.astype(np.float64))
+    assert seen["aligns"] == p.aligns.tolist()
 
 
 def test_payload_layer_ranges_tile_the_arrays(site_model: DrawingModel) -> None:
@@ -262,7 +268,7 @@ def test_payload_layer_ranges_tile_the_arrays(site_model: DrawingModel) -> None:
         texts += row["texts"]
     assert len(p.offsets) == paths + 1 and p.offsets[0] == 0
     assert int(p.offsets[-1]) * 2 == len(p.coords)
-    assert len(p.texts) == 4 * texts == 4 * len(p.header["texts"])
+    assert len(p.texts) == 4 * texts == 4 * len(p.header["texts"]) == 4 * len(p.aligns)
     assert np.all(np.diff(p.offsets.astype(np.int64)) >= 0)
     # layers with texts only are listed too, with their group (text layers have no line work)
     names = [r["name"] for r in rows]
@@ -504,3 +510,27 @@ def test_texts_too_big_to_rasterise_are_left_out(tmp_path: Path) -> None:
 
     rgb = pixels(render_png(single(tmp_path, banner), (0.0, 0.0, 20.0, 10.0), 2000))
     assert not dark_mask(rgb).any()  # 100 px glyphs x 3,000: a 30-megapixel bitmap each
+
+
+@pytest.mark.parametrize(
+    ("align", "where"),
+    [("mm", "centre"), ("ra", "top right"), ("ls", "left baseline")],
+)
+def test_pictures_place_a_text_by_its_alignment_point(
+    tmp_path: Path, align: str, where: str
+) -> None:
+    """The ink of a text sits on the side of its point that its alignment says: a centred
+    room name around it, a top-right one below and to the left of it."""
+    model = single(tmp_path, lambda msp: msp.add_lwpolyline([(0, 0), (20, 0), (20, 10), (0, 10)]))
+    model = dataclasses.replace(
+        model, display=(), texts=(TextItem("T", "房间名称", 10.0, 5.0, 1.0, 0.0, "1", align),)
+    )
+    rgb = pixels(render_png(model, (0, 0, 20, 10), 400))  # 20 px per metre, (10, 5) → (200, 100)
+    ys, xs = np.nonzero((rgb < 200).any(axis=2))
+    left, right, top, bottom = xs.min(), xs.max(), ys.min(), ys.max()
+    if where == "centre":
+        assert abs((left + right) / 2 - 200) <= 3 and abs((top + bottom) / 2 - 100) <= 4
+    elif where == "top right":
+        assert abs(right - 200) <= 3 and 100 <= top <= 110 and left < 150  # below the top line
+    else:
+        assert abs(left - 200) <= 3 and bottom <= 102 and right > 250

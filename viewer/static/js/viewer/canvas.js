@@ -17,6 +17,8 @@ const SIZE_CLASSES = [0.05, 0.2, 1, 5, Infinity]; // metres: polylines grouped b
 const MIN_PATH_PX = 0.5; // a cell whose largest polyline is smaller than this is not drawn
 const SLICE_MS = 10; // budget of one progressive drawing slice
 const IDLE_MS = 90; // a view unchanged this long is drawn in full
+const TEXT_ALIGN = ["left", "center", "right"];
+const TEXT_BASELINE = ["alphabetic", "bottom", "middle", "top"];
 const MIN_TEXT_PX = 3.5; // texts smaller than this on screen are left out
 const MAX_TEXT_PX = 3000;
 const EM_PER_HEIGHT = 1.25; // DXF text height is about the cap height
@@ -314,7 +316,7 @@ export class DrawingCanvas {
   }
 
   drawTexts(ctx, li, view, rect) {
-    const { texts, strings, head } = this.data;
+    const { texts, aligns, strings, head } = this.data;
     const layer = head.layers[li];
     const d = this.dpr;
     ctx.fillStyle = head.palette[head.textColour] || "#222222";
@@ -335,9 +337,22 @@ export class DrawingCanvas {
       ctx.setTransform(1, 0, 0, 1, sx, sy);
       if (rot) ctx.rotate((-rot * Math.PI) / 180);
       const lines = text.split("\n");
-      if (lines.length === 1) ctx.fillText(text, 0, 0);
-      else lines.forEach((line, n) => ctx.fillText(line, 0, px * d * (1 + n * LINE_SPACING)));
+      // which point of the text x, y is: 4 × h + v (viewer/vector.py); older payloads have
+      // no aligns: left baseline, or top left for several lines
+      const code = aligns ? aligns[k] : lines.length > 1 ? 3 : 0;
+      ctx.textAlign = TEXT_ALIGN[code >> 2] || "left";
+      const em = px * d, step = em * LINE_SPACING;
+      const v = code & 3;
+      // baseline of the first line below the anchor: top → one em; middle → half the block
+      // above that; bottom or baseline → the last line's baseline on the anchor
+      const first = v === 3 ? em : v === 2 ? em - (em + step * (lines.length - 1)) / 2 : -step * (lines.length - 1);
+      if (lines.length === 1 && v !== 3) {
+        ctx.textBaseline = TEXT_BASELINE[v];
+        ctx.fillText(text, 0, 0);
+        ctx.textBaseline = "alphabetic";
+      } else lines.forEach((line, n) => ctx.fillText(line, 0, first + n * step));
     }
+    ctx.textAlign = "left";
   }
 
   finishJob() {

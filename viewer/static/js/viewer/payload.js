@@ -4,7 +4,7 @@
 const MAGIC = "LSVP";
 export const FORMAT_VERSION = 1;
 
-/** Parse a payload ArrayBuffer into {head, coords, offsets, texts, strings}. */
+/** Parse a payload ArrayBuffer into {head, coords, offsets, texts, aligns, strings}. */
 export function readPayload(buf) {
   if (buf.byteLength < 16) throw new Error("payload too short");
   const dv = new DataView(buf);
@@ -21,6 +21,7 @@ export function readPayload(buf) {
     coords: new Float32Array(buf, D + a.coords.offset, a.coords.length),
     offsets: new Uint32Array(buf, D + a.offsets.offset, a.offsets.length),
     texts: new Float32Array(buf, D + a.texts.offset, a.texts.length),
+    aligns: a.aligns ? new Uint8Array(buf, D + a.aligns.offset, a.aligns.length) : null,
     strings: head.texts,
   };
 }
