@@ -161,7 +161,10 @@ class _Chainer:
         while not self._stopping:
             self._kicked.wait()
             self._kicked.clear()
-            self._db.chain_audit()
+            try:
+                self._db.chain_audit()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                log.exception("chaining audit events failed; they stay pending")
 
 
 def _sqlite_setup(engine: Engine, *, immediate: bool) -> None:
