@@ -51,6 +51,7 @@ __all__ = [
     "Step",
     "Submission",
     "Token",
+    "UploadAttempt",
     "User",
     "utcnow",
 ]
@@ -140,6 +141,15 @@ class LoginAttempt(Base):
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UploadAttempt(Base):
+    """Uploads started, per user, kept briefly so the upload rate holds across API processes."""
+
+    __tablename__ = "upload_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -23,16 +23,18 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from review_api.models import LoginAttempt, Token, User, utcnow
+from review_api.models import LoginAttempt, Token, UploadAttempt, User, utcnow
 from review_api.settings import Settings
 
 __all__ = [
+    "UploadThrottled",
     "authenticate",
     "hash_password",
     "issue_token",
+    "note_upload",
     "purge_stale",
     "revoke_tokens",
     "secret_key",
@@ -84,26 +86,67 @@ def _digest(key: bytes, token: str) -> str:
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
-class LoginThrottled(Exception):
-    """Too many failed logins for this user name; ``retry_after`` is in seconds."""
+class Throttled(Exception):
+    """A rate limit was reached; ``retry_after`` is in seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("too many failed logins")
+        super().__init__(f"rate limit reached, retry after {retry_after} s")
         self.retry_after = retry_after
 
 
-def _lock_name(s: Session, username: str) -> None:
-    """Serialise the logins of one user name until the transaction ends.
+class UploadThrottled(Throttled):
+    """Too many uploads started by this user within a minute."""
+
+
+UPLOAD_WINDOW = dt.timedelta(minutes=1)
+
+
+def note_upload(s: Session, settings: Settings, user_id: int) -> None:
+    """Count an upload the user starts, before its body is read (ASVS 5.2.4: a per-user quota).
+
+    Every started upload counts, refused ones included: checking a package costs the server
+    as much as storing it. Concurrent uploads of one user are serialised on PostgreSQL, so
+    they cannot all pass the count at once (SQLite transactions run one at a time anyway).
+
+    Raises:
+        UploadThrottled: ``max_uploads_per_minute`` uploads were started within the minute.
+    """
+    _lock(s, f"lianshen.upload:{user_id}")
+    now = utcnow()
+    wait = _full_for(s, UploadAttempt.at, UploadAttempt.user_id == user_id,
+                     settings.max_uploads_per_minute, UPLOAD_WINDOW, now)
+    if wait is not None:
+        raise UploadThrottled(wait)
+    s.add(UploadAttempt(user_id=user_id, at=now))
+
+
+def _full_for(
+    s: Session, at: InstrumentedAttribute[dt.datetime], who: ColumnElement[bool], limit: int,
+    window: dt.timedelta, now: dt.datetime,
+) -> int | None:
+    """Seconds until ``who`` may act again, or None while under ``limit`` within ``window``:
+    allowed again once the oldest of the last ``limit`` events leaves the window."""
+    recent = s.scalars(
+        select(at).where(who, at >= now - window).order_by(at.desc()).limit(limit)
+    ).all()
+    if len(recent) < limit:
+        return None
+    return max(1, math.ceil((recent[-1] + window - now).total_seconds()))
+
+
+class LoginThrottled(Throttled):
+    """Too many failed logins for this user name."""
+
+
+def _lock(s: Session, key: str) -> None:
+    """Serialise the transactions that count against one limit until the transaction ends.
 
     Without it, parallel wrong guesses on PostgreSQL would all count the failures before any of
     them is recorded, and all get a password check. SQLite needs nothing: every transaction
     there starts with ``BEGIN IMMEDIATE`` and so already runs alone.
     """
     if s.get_bind().dialect.name == "postgresql":
-        s.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"lianshen.login:{username}"},
-        )
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def authenticate(s: Session, settings: Settings, username: str, password: str) -> User | None:
@@ -112,19 +155,13 @@ def authenticate(s: Session, settings: Settings, username: str, password: str) -
     Raises:
         LoginThrottled: the name had too many failures within the window.
     """
-    _lock_name(s, username)
+    _lock(s, f"lianshen.login:{username}")
     now = utcnow()
     window = dt.timedelta(seconds=settings.login_window_seconds)
-    failures = s.scalars(
-        select(LoginAttempt.at)
-        .where(LoginAttempt.username == username, LoginAttempt.at >= now - window)
-        .order_by(LoginAttempt.at.desc())
-        .limit(settings.login_max_failures)
-    ).all()
-    if len(failures) >= settings.login_max_failures:
-        # allowed again once the oldest of the last ``max`` failures leaves the window
-        wait = (failures[-1] + window - now).total_seconds()
-        raise LoginThrottled(max(1, math.ceil(wait)))
+    wait = _full_for(s, LoginAttempt.at, LoginAttempt.username == username,
+                     settings.login_max_failures, window, now)
+    if wait is not None:
+        raise LoginThrottled(wait)
     user = s.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
@@ -167,11 +204,12 @@ TOKEN_KEPT_AFTER_EXPIRY = dt.timedelta(days=1)
 
 
 def purge_stale(s: Session, settings: Settings, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Delete failed logins older than the throttling window and tokens expired over a day
-    ago; returns how many of each. Neither decides anything any more, and a flood of guessed
+    """Delete failed logins older than the throttling window, tokens expired over a day ago
+    and upload counts older than a minute; returns how many logins and tokens. Neither decides anything any more, and a flood of guessed
     names would otherwise grow ``login_attempts`` without end."""
     now = now or utcnow()
     window = dt.timedelta(seconds=settings.login_window_seconds)
     attempts = s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - window))
     tokens = s.execute(delete(Token).where(Token.expires_at < now - TOKEN_KEPT_AFTER_EXPIRY))
+    s.execute(delete(UploadAttempt).where(UploadAttempt.at < now - UPLOAD_WINDOW))
     return int(attempts.rowcount or 0), int(tokens.rowcount or 0)  # type: ignore[attr-defined]

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         5, ge=1, description="Failed logins per user name within the window before 429."
     )
     login_window_seconds: int = Field(300, ge=1)
+    max_uploads_per_minute: int = Field(
+        10, ge=1, description="Uploads one user may start within a minute before 429."
+    )
     demo_password: str = Field("lianshen-demo", description="Password of the demo users.")
 
     max_concurrent_requests: int = Field(

@@ -24,6 +24,7 @@ from review_api.schemas import (
     SubmissionCreated,
     SubmissionOut,
 )
+from review_api.security import UploadThrottled, note_upload
 from review_api.submissions import create_submission, next_round
 from review_api.uploads import (
     PackageRejected,
@@ -112,7 +113,7 @@ UPLOAD_BODY = {
     "/projects/{project_id}/submissions",
     response_model=SubmissionCreated,
     status_code=201,
-    responses={409: {}, 413: {}, 422: {}, 507: {}},
+    responses={409: {}, 413: {}, 422: {}, 429: {}, 507: {}},
     openapi_extra=UPLOAD_BODY,
 )
 async def submit_package(
@@ -131,6 +132,15 @@ async def submit_package(
     with rt.db.session() as s:
         visible_project(s, user, project_id)
         next_round(s, project_id)  # fail early, before reading the upload
+        try:
+            note_upload(s, rt.settings, user.id)
+        except UploadThrottled as exc:
+            raise HTTPException(
+                429,
+                detail=f"上传过于频繁：每分钟最多 {rt.settings.max_uploads_per_minute} 次，请稍后再试"
+                f" / too many uploads: at most {rt.settings.max_uploads_per_minute} a minute",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
     try:
         form = await request.form(max_files=1, max_fields=10)
     except ClientDisconnect:  # the body limit cut the upload off and has answered 413

@@ -160,6 +160,7 @@ def make_platform(
         database_url=database_url,
         task_always_eager=eager,
         login_max_failures=overrides.pop("login_max_failures", 50),
+        max_uploads_per_minute=overrides.pop("max_uploads_per_minute", 1000),
         **overrides,
     )
     migrate(settings)

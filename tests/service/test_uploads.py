@@ -10,6 +10,7 @@ drawing rows, no new stored files).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import stat
 import struct
@@ -20,10 +21,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from review_api.app import create_app
-from review_api.models import Drawing, Submission
+from review_api.models import Drawing, Submission, UploadAttempt
 from review_api.storage import LocalStorage, StorageError
 from tests.service.harness import Platform, make_platform, package_zip
 
@@ -146,6 +147,27 @@ def test_body_over_limit_with_content_length_is_413(small: Platform) -> None:
     assert len(body) > SMALL_LIMIT
     answer = refused(small, project_id, body, status=413)
     assert str(SMALL_LIMIT) in answer["detail"]
+
+
+def test_uploads_beyond_the_per_user_rate_are_429_before_the_body_is_read(
+    tmp_path: Path,
+) -> None:
+    """S7: a user may start ``max_uploads_per_minute`` uploads a minute, refused ones too
+    (checking a package costs as much as storing it); the next is 429 with Retry-After and
+    stores nothing, another user is not affected, and the count empties with the minute."""
+    p = make_platform(tmp_path, max_uploads_per_minute=3)
+    project_id = p.new_project()
+    assert [p.submit(project_id, b"not a zip").status_code for _ in range(3)] == [422] * 3
+    answer = refused(p, project_id, package_zip(), status=429)
+    assert "3" in answer["detail"]
+    r = p.submit(project_id, package_zip())
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
+    other = p.new_project("同事的项目", user="applicant-colleague")
+    assert p.submit(other, b"not a zip", user="applicant-colleague").status_code == 422
+    with p.runtime.db.session() as s:  # a minute later
+        s.execute(update(UploadAttempt).values(
+            at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=61)))
+    assert p.submit(project_id, package_zip()).status_code == 201
 
 
 def _multipart_chunks(payload_size: int) -> Iterator[bytes]:
