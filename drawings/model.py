@@ -32,6 +32,7 @@ __all__ = [
     "Sheet",
     "Stats",
     "TEXT_ANCHORS",
+    "TEXT_ANCHOR_CODES",
     "TextItem",
 ]
 
@@ -259,6 +260,9 @@ TEXT_ANCHORS: tuple[str, ...] = tuple(h + v for h in "lmr" for v in "sdma")
 """Where a text's point ``x, y`` lies on the text, as Pillow names it: horizontally ``l`` left,
 ``m`` middle, ``r`` right; vertically ``s`` baseline, ``d`` bottom, ``m`` middle, ``a`` top (of
 the whole block for several lines). A stored code is the index in this tuple."""
+
+TEXT_ANCHOR_CODES: dict[str, int] = {a: i for i, a in enumerate(TEXT_ANCHORS)}
+"""The stored code of each anchor (``TEXT_ANCHORS`` read backwards)."""
 
 
 @dataclass(frozen=True, slots=True)

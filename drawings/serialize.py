@@ -73,6 +73,7 @@ from shapely.errors import ShapelyError
 
 from drawings.errors import DrawingError
 from drawings.model import (
+    TEXT_ANCHOR_CODES,
     TEXT_ANCHORS,
     Building,
     Discipline,
@@ -359,8 +360,8 @@ def _encode_texts(texts: Sequence[TextItem], strings: _StringTable, blocks: _Blo
         floats[:, k] = list(map(attrgetter(name), texts))
     blocks.add("text.str", codes, "<i4")
     blocks.add("text.f8", floats, "<f8")
-    code = {a: i for i, a in enumerate(TEXT_ANCHORS)}
-    blocks.add("text.align", np.array([code.get(t.align, 0) for t in texts], dtype=np.uint8), "|u1")
+    aligns = [TEXT_ANCHOR_CODES.get(t.align, 0) for t in texts]
+    blocks.add("text.align", np.array(aligns, dtype=np.uint8), "|u1")
 
 
 def _encode_display(layers: Sequence[DisplayLayer], blocks: _BlockWriter) -> list[list[Any]]:

@@ -61,8 +61,8 @@ class Database:
             )
             self.read_engine = self.engine
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._chaining: _Chainer | None = None
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._chaining: _Chainer | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -82,13 +82,10 @@ class Database:
         every event pending when it runs in one transaction, and a reader of the trail chains
         first (``chain_audit``), so nobody reads a trail that lags behind. A failure is logged
         and leaves the events pending for the next chaining, since the action is committed."""
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            self.chain_audit()
+        else:
             self._chainer().kick()
-            return
-        try:
-            chain_pending(self.sessions, postgresql=False)
-        except SQLAlchemyError:
-            log.warning("audit events left pending for the next chaining", exc_info=True)
 
     def _chainer(self) -> _Chainer:
         """This process's chaining thread (started on first need; a forked child starts its

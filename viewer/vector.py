@@ -92,7 +92,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from drawings.model import TEXT_ANCHORS, DisplayLayer, DrawingModel, Sheet, TextItem
+from drawings.model import TEXT_ANCHOR_CODES, DisplayLayer, DrawingModel, Sheet, TextItem
 
 __all__ = [
     "FORMAT_VERSION",
@@ -363,8 +363,7 @@ def _pack(
     tf = np.array([(t.x, t.y, t.height, t.rotation) for t in texts], dtype=np.float64)
     tf = tf.reshape(-1, 4)
     tf[:, :2] -= shift
-    code = {a: i for i, a in enumerate(TEXT_ANCHORS)}
-    aligns = np.array([code.get(t.align, 0) for t in texts], dtype=np.uint8)
+    aligns = np.array([TEXT_ANCHOR_CODES.get(t.align, 0) for t in texts], dtype=np.uint8)
     blobs: list[bytes] = []
     directory: dict[str, Any] = {}
     at = 0
