@@ -109,6 +109,17 @@ class Server:
         result: dict[str, Any] = wait_until(done, timeout, f"processing of submission {submission_id}")
         return result
 
+    def submit_accepted(self, project_id: int, package: bytes, name: str = "package.zip") -> dict[str, Any]:
+        """Upload ``package`` as the applicant, wait for its processing and accept it at intake
+        as the bureau; the submission as the intake answer gives it."""
+        r = self.api("applicant", "POST", f"/api/projects/{project_id}/submissions",
+                     files={"package": (name, package, "application/zip")})
+        assert r.status_code == 201, r.text
+        sub = self.wait_processed(r.json()["id"])
+        r = self.api("bureau", "POST", f"/api/submissions/{sub['id']}/intake", json={"decision": "accept"})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
 
 def _serve_command(port: int) -> list[str]:
     args = ["--demo", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]

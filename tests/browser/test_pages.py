@@ -313,13 +313,8 @@ def test_findings_are_drawn_and_selected_from_the_list_or_the_drawing(
     from shapely.geometry import shape
 
     project = server.api("applicant", "POST", "/api/projects", json={"name": "问题定位测试"}).json()
-    with sample_zip("office_building_violations").open("rb") as fh:
-        r = server.api("applicant", "POST", f"/api/projects/{project['id']}/submissions",
-                       files={"package": ("violations.zip", fh, "application/zip")})
-    assert r.status_code == 201, r.text
-    sub = server.wait_processed(r.json()["id"])
-    r = server.api("bureau", "POST", f"/api/submissions/{sub['id']}/intake", json={"decision": "accept"})
-    assert r.status_code == 200, r.text
+    sub = server.submit_accepted(
+        project["id"], sample_zip("office_building_violations").read_bytes(), "violations.zip")
     findings = server.api("reviewer-fire", "GET", f"/api/submissions/{sub['id']}/findings").json()
     target = next(f for f in findings if f["discipline"] == "fire" and f["location"]
                   and f["location"]["type"] == "Polygon")

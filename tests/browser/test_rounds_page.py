@@ -32,21 +32,11 @@ def _package(tmp: Path, name: str, move_wall: bool = False) -> bytes:
     return Path(shutil.make_archive(str(tmp / f"{name}-zip"), "zip", folder)).read_bytes()
 
 
-def _upload(server: Server, project_id: int, data: bytes) -> dict[str, Any]:
-    r = server.api("applicant", "POST", f"/api/projects/{project_id}/submissions",
-                   files={"package": ("package.zip", data, "application/zip")})
-    assert r.status_code == 201, r.text
-    sub = server.wait_processed(r.json()["id"])
-    r = server.api("bureau", "POST", f"/api/submissions/{sub['id']}/intake", json={"decision": "accept"})
-    assert r.status_code == 200, r.text
-    return dict(r.json())
-
-
 def test_second_round_is_compared_and_carried_items_are_closed(
     server: Server, browser: Any, tmp_path: Path
 ) -> None:
     project = server.api("applicant", "POST", "/api/projects", json={"name": "复审测试：滨江科创园"}).json()
-    first = _upload(server, project["id"], _package(tmp_path, "office_building"))
+    first = server.submit_accepted(project["id"], _package(tmp_path, "office_building"))
     arch1 = next(d["id"] for d in first["drawings"] if d["file"] == "architecture/plans.dxf")
     note = server.api("reviewer-architecture", "POST", f"/api/drawings/{arch1}/annotations", json={
         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [12, 0], [12, 8], [0, 8], [0, 0]]]},
@@ -64,7 +54,7 @@ def test_second_round_is_compared_and_carried_items_are_closed(
                    json={"status": "fixed", "text": "已按规范修改"})
     assert r.status_code == 200, r.text
 
-    second = _upload(server, project["id"], _package(tmp_path, "office_building", move_wall=True))
+    second = server.submit_accepted(project["id"], _package(tmp_path, "office_building", move_wall=True))
     arch = next(d["id"] for d in second["drawings"] if d["file"] == "architecture/plans.dxf")
     (carried,) = server.api("bureau", "GET", f"/api/submissions/{second['id']}/carried").json()
 
